@@ -1,1 +1,34 @@
-export {};
+export type {
+  Broker,
+  EventListener,
+  HistoryResult,
+  PublishRequest,
+  ResetReason,
+  RetentionOptions,
+  StoredEvent,
+} from './broker.js';
+export { type ErrorCode, isTidingsError, TidingsError } from './errors.js';
+export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId } from './event-id.js';
+export {
+  createHandler,
+  type HandlerOptions,
+  type MaybePromise,
+  type RealtimeHandler,
+  sendError,
+} from './handler.js';
+export { createHub, Hub, type PublishOptions, type Subscriber } from './hub.js';
+export { DEFAULT_RETENTION, MemoryBroker } from './memory-broker.js';
+export {
+  createNodeHandler,
+  type NodeHandler,
+  type NodeRequest,
+  type NodeResponse,
+  toRealtimeRequest,
+  toResponseSink,
+} from './node.js';
+export type { HubOptions, PollAdviceOptions } from './options.js';
+export type { PollBody, PollEvent } from './poll.js';
+export { encodeEvent } from './sse-encoder.js';
+export type { DisconnectReason, HubStats } from './stats.js';
+export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
+export type { RealtimeRequest, ResponseSink } from './transport.js';

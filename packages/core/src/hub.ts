@@ -1,0 +1,193 @@
+import { LRUCache } from 'lru-cache';
+import type { Broker, StoredEvent } from './broker.js';
+import { TidingsError } from './errors.js';
+import { HeartbeatSchedule } from './heartbeat.js';
+import { MemoryBroker } from './memory-broker.js';
+import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
+import { encodeEvent } from './sse-encoder.js';
+import { type DisconnectReason, emptyStats, type HubStats } from './stats.js';
+import { assertEventName, assertTopic } from './topic.js';
+
+/** A local receiver of a topic's events: an SSE stream or a waiting long-poll. */
+export interface Subscriber {
+  /** Called once per event of a subscribed topic, with the SSE frame shared by every subscriber. */
+  deliver(event: StoredEvent, frame: Buffer): void;
+  /** Ends the connection; the hub calls it with `server-close` on shutdown. */
+  close(reason: DisconnectReason): void;
+}
+
+/** Options of one {@link Hub.publish} call. */
+export interface PublishOptions {
+  /** SSE event name (`event:` field); omitted means `message`. */
+  event?: string;
+}
+
+/** The local subscribers of one topic, sharing one broker subscription. */
+interface Channel {
+  readonly subscribers: Set<Subscriber>;
+  readonly ready: Promise<() => void>;
+}
+
+type Transport = keyof HubStats['connections'];
+
+/**
+ * The heart of Tidings: publishes through the broker and fans each event out to local
+ * subscribers. One hub can serve any number of adapters (`realtime({ hub })`).
+ */
+export class Hub {
+  readonly broker: Broker;
+  readonly options: ResolvedHubOptions;
+  /** The one heartbeat timer of this hub's SSE streams. */
+  readonly heartbeat: HeartbeatSchedule;
+  private readonly ownsBroker: boolean;
+  private readonly channels = new Map<string, Channel>();
+  private readonly connections = new Map<Subscriber, Transport>();
+  private readonly counters: HubStats = emptyStats();
+  /** Last event time per topic, for the adaptive poll advice. */
+  private readonly activity = new LRUCache<string, number>({ max: 10_000 });
+  private closing = false;
+
+  constructor(options: HubOptions = {}) {
+    this.options = resolveHubOptions(options);
+    this.ownsBroker = options.broker === undefined;
+    this.broker = options.broker ?? new MemoryBroker(options.retention, this.options.now);
+    this.heartbeat = new HeartbeatSchedule(this.options.heartbeatMs);
+  }
+
+  /** True once {@link Hub.close} was called: new requests get `503 shutting-down`. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Publishes `data` on `topic` and resolves to the new event's id. Strings are sent as
+   * they are; anything else is serialized with `JSON.stringify`, once, whatever the number
+   * of subscribers. Throws a `TidingsError` for a bad topic or event name, an oversized
+   * payload, or a broker that is unreachable.
+   */
+  async publish(topic: string, data: unknown, options: PublishOptions = {}): Promise<string> {
+    if (this.closing) throw new TidingsError('shutting-down', 'The hub is closed');
+    assertTopic(topic);
+    if (options.event !== undefined) assertEventName(options.event);
+    const payload = typeof data === 'string' ? data : JSON.stringify(data);
+    if (typeof payload !== 'string') {
+      throw new TidingsError('invalid-request', 'publish() data must be a string or JSON-serializable');
+    }
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > this.options.maxEventBytes) {
+      throw new TidingsError(
+        'event-too-large',
+        `Event of ${bytes} bytes exceeds ${this.options.maxEventBytes}`,
+      );
+    }
+    const stored = await this.broker.publish({ topic, event: options.event, data: payload });
+    this.counters.published++;
+    return stored.id;
+  }
+
+  /** Adds `subscriber` to each topic, subscribing the broker to topics new to this node. */
+  async attach(subscriber: Subscriber, topics: readonly string[]): Promise<void> {
+    const pending: Promise<unknown>[] = [];
+    for (const topic of topics) {
+      let channel = this.channels.get(topic);
+      if (!channel) {
+        const subscribers = new Set<Subscriber>();
+        const ready = this.broker.subscribe(topic, (event) => this.fanOut(subscribers, event));
+        channel = { subscribers, ready };
+        this.channels.set(topic, channel);
+        // A failed subscription is reported to the attaching request; forget the channel.
+        ready.catch(() => this.channels.get(topic) === channel && this.channels.delete(topic));
+      }
+      channel.subscribers.add(subscriber);
+      pending.push(channel.ready);
+    }
+    await Promise.all(pending);
+  }
+
+  /** Removes `subscriber`; a topic without local subscribers releases its broker subscription. */
+  detach(subscriber: Subscriber, topics: readonly string[]): void {
+    for (const topic of topics) {
+      const channel = this.channels.get(topic);
+      if (!channel?.subscribers.delete(subscriber) || channel.subscribers.size > 0) continue;
+      this.channels.delete(topic);
+      channel.ready.then(
+        (unsubscribe) => unsubscribe(),
+        () => {},
+      );
+    }
+  }
+
+  /** Counts an open connection until {@link Hub.untrack}. */
+  track(subscriber: Subscriber, transport: Transport): void {
+    this.connections.set(subscriber, transport);
+    this.counters.connections[transport]++;
+  }
+
+  /** Forgets a connection and records why it ended. */
+  untrack(subscriber: Subscriber, reason: DisconnectReason): void {
+    const transport = this.connections.get(subscriber);
+    if (transport === undefined) return;
+    this.connections.delete(subscriber);
+    this.counters.connections[transport]--;
+    this.counters.disconnects[reason]++;
+  }
+
+  /** Counters for a connection's life: replayed events, resets and poll outcomes. */
+  count(counter: 'replayed' | 'resets', by = 1): void {
+    this.counters[counter] += by;
+  }
+
+  countPoll(outcome: keyof HubStats['polls']): void {
+    this.counters.polls[outcome]++;
+  }
+
+  /** When `topics` last saw an event on this node (0 if not recently). */
+  lastActivity(topics: readonly string[]): number {
+    let latest = 0;
+    for (const topic of topics) latest = Math.max(latest, this.activity.get(topic) ?? 0);
+    return latest;
+  }
+
+  /** Open connections of every transport. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /** A snapshot of counters and gauges. */
+  stats(): HubStats {
+    const { connections, polls, disconnects } = this.counters;
+    return {
+      ...this.counters,
+      connections: { ...connections },
+      polls: { ...polls },
+      disconnects: { ...disconnects },
+      topics: this.channels.size,
+    };
+  }
+
+  /**
+   * Ends every stream and pending long-poll (reason `server-close`), stops the heartbeat and
+   * closes the broker if the hub created it. New requests get `503 shutting-down`.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.heartbeat.stop();
+    for (const subscriber of [...this.connections.keys()]) subscriber.close('server-close');
+    if (this.ownsBroker) await this.broker.close();
+  }
+
+  /** The delivery hot path: frame once, hand the same bytes to every local subscriber. */
+  private fanOut(subscribers: Set<Subscriber>, event: StoredEvent): void {
+    this.activity.set(event.topic, event.time);
+    if (subscribers.size === 0) return;
+    const frame = encodeEvent(event);
+    this.counters.deliveries += subscribers.size;
+    for (const subscriber of subscribers) subscriber.deliver(event, frame);
+  }
+}
+
+/** Creates a {@link Hub}. */
+export function createHub(options: HubOptions = {}): Hub {
+  return new Hub(options);
+}

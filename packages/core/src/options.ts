@@ -1,0 +1,75 @@
+import type { Broker, RetentionOptions } from './broker.js';
+
+/** Options of a {@link Hub}. Every number has a documented, production-safe default. */
+export interface HubOptions {
+  /** Where events live. Default: a new in-memory broker using `retention`. */
+  broker?: Broker;
+  /** Replay retention of the default in-memory broker. */
+  retention?: RetentionOptions;
+  /** Interval of the shared heartbeat comment on SSE streams, ms. Default 15,000. */
+  heartbeatMs?: number;
+  /** Base SSE reconnect delay sent as `retry:`, ms. Default 3,000. */
+  retryMs?: number;
+  /** Random extra added to `retryMs` per connection, so mass reconnects spread out, ms. Default 2,000. */
+  retryJitterMs?: number;
+  /** Unsent bytes a stream may queue before it is closed as `slow-consumer`. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Largest serialized event payload accepted by `publish`, bytes. Default 64 KiB. */
+  maxEventBytes?: number;
+  /** Most topics one request may subscribe to. Default 32. */
+  maxTopicsPerRequest?: number;
+  /** Most events replayed by one history read (an SSE resume pages through them; a poll returns one page). Default 1,000. */
+  maxReplay?: number;
+  /** Longest a long-poll is held, ms (`Prefer: wait=N` is capped to it). Default 30,000. */
+  maxWaitMs?: number;
+  /** Adaptive polling advice (`retryAfterMs`). */
+  poll?: PollAdviceOptions;
+  /** `max-age` of poll responses whose topics are all public, seconds. Default 1. */
+  publicMaxAgeSeconds?: number;
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Constants of the server's next-poll advice; see PROTOCOL.md, "Adaptive polling". */
+export interface PollAdviceOptions {
+  /** Advice while topics are active, ms. Default 1,000. */
+  minIntervalMs?: number;
+  /** Advice ceiling for idle topics, ms. Default 30,000. */
+  maxIntervalMs?: number;
+  /** Topics with an event this recently count as active, ms. Default 10,000. */
+  activeWindowMs?: number;
+  /** Open connections above which advice stretches in proportion, "server loaded". Default 10,000. */
+  busyConnections?: number;
+}
+
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'broker' | 'retention' | 'poll'>> & {
+  poll: Required<PollAdviceOptions>;
+};
+
+export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
+  const resolved: ResolvedHubOptions = {
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    retryMs: options.retryMs ?? 3_000,
+    retryJitterMs: options.retryJitterMs ?? 2_000,
+    maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    maxEventBytes: options.maxEventBytes ?? 64 * 1024,
+    maxTopicsPerRequest: options.maxTopicsPerRequest ?? 32,
+    maxReplay: options.maxReplay ?? 1_000,
+    maxWaitMs: options.maxWaitMs ?? 30_000,
+    publicMaxAgeSeconds: options.publicMaxAgeSeconds ?? 1,
+    now: options.now ?? Date.now,
+    poll: {
+      minIntervalMs: options.poll?.minIntervalMs ?? 1_000,
+      maxIntervalMs: options.poll?.maxIntervalMs ?? 30_000,
+      activeWindowMs: options.poll?.activeWindowMs ?? 10_000,
+      busyConnections: options.poll?.busyConnections ?? 10_000,
+    },
+  };
+  for (const [name, value] of Object.entries(resolved)) {
+    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) {
+      throw new RangeError(`Tidings: option ${name} must be a non-negative finite number, got ${value}`);
+    }
+  }
+  if (resolved.heartbeatMs < 1_000) throw new RangeError('Tidings: heartbeatMs must be at least 1000');
+  return resolved;
+}

@@ -1,0 +1,174 @@
+import type { HistoryResult, StoredEvent } from './broker.js';
+import { type Cursor, formatEventId } from './event-id.js';
+import type { Hub, Subscriber } from './hub.js';
+import { adviseRetryMs } from './poll-advice.js';
+import type { ParsedRequest } from './request.js';
+import type { DisconnectReason } from './stats.js';
+import type { ResponseSink } from './transport.js';
+
+/** One event in a poll response body. */
+export interface PollEvent {
+  id: string;
+  topic: string;
+  /** Event name, `message` when the publisher gave none. */
+  event: string;
+  /** The payload exactly as on an SSE `data:` line (JSON text unless a string was published). */
+  data: string;
+}
+
+/** The JSON body of a poll or long-poll response. */
+export interface PollBody {
+  events: PollEvent[];
+  /** Pass back as `cursor` (or `Last-Event-ID`) to get what follows. Also the `ETag`. */
+  cursor: string;
+  /** The server's advice: wait this long before the next poll. */
+  retryAfterMs: number;
+  /** Present when the client's cursor could not be continued: refetch state, then go on from `cursor`. */
+  reset?: true;
+  reason?: string;
+}
+
+type WaitOutcome = 'event' | 'timeout' | 'closed';
+
+/** A waiting long-poll: woken by the first event on any of its topics, its deadline, or the client leaving. */
+class LongPollWaiter implements Subscriber {
+  private wake: ((outcome: WaitOutcome) => void) | undefined;
+  private signalled = false;
+  /** Set when the connection was ended from outside (client gone, hub closing). */
+  endedBy: DisconnectReason | undefined;
+
+  deliver(_event: StoredEvent, _frame: Buffer): void {
+    this.signal('event');
+  }
+
+  close(reason: DisconnectReason): void {
+    this.endedBy ??= reason;
+    this.signal(reason === 'client-closed' ? 'closed' : 'timeout');
+  }
+
+  /** Resolves on the next event (or one that arrived since the last wait), the deadline, or close. */
+  wait(ms: number): Promise<WaitOutcome> {
+    if (this.endedBy === 'client-closed') return Promise.resolve('closed');
+    if (this.endedBy) return Promise.resolve('timeout');
+    if (this.signalled) {
+      this.signalled = false;
+      return Promise.resolve('event');
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.signal('timeout'), ms);
+      this.wake = (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+    });
+  }
+
+  private signal(outcome: WaitOutcome): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    if (wake) wake(outcome);
+    else if (outcome === 'event') this.signalled = true;
+  }
+}
+
+/**
+ * Answers a poll (`wait` 0) or long-poll. The waiter joins its topics before history is read,
+ * so an event published in between wakes it instead of slipping through.
+ */
+export async function respondPoll(
+  hub: Hub,
+  sink: ResponseSink,
+  request: ParsedRequest,
+  topics: readonly string[],
+  cacheControl: string,
+): Promise<void> {
+  const waitMs = Math.min(request.waitSeconds * 1000, hub.options.maxWaitMs);
+  const deadline = hub.options.now() + waitMs;
+  const waiter = waitMs > 0 ? new LongPollWaiter() : undefined;
+  let failed = false;
+  if (waiter) {
+    sink.onClose(() => waiter.close('client-closed'));
+    hub.track(waiter, 'longPoll');
+  }
+  try {
+    if (waiter) await hub.attach(waiter, topics);
+    let position: Cursor = request.cursor ?? (await hub.broker.head());
+    let result: HistoryResult = { reset: false, events: [], more: false };
+    let readHistory = request.cursor !== null;
+    let timedOut = false;
+    for (;;) {
+      if (readHistory) result = await hub.broker.history(topics, position, hub.options.maxReplay);
+      if (result.reset || result.events.length > 0 || !waiter) break;
+      const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()));
+      if (woke === 'closed') return;
+      timedOut = woke === 'timeout';
+      if (timedOut) break;
+      readHistory = true;
+    }
+    if (result.reset) position = result.head;
+    send(hub, sink, request, topics, cacheControl, position, result, waitMs, timedOut);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    if (waiter) {
+      waiter.endedBy ??= failed ? 'broker-error' : 'completed';
+      hub.detach(waiter, topics);
+      hub.untrack(waiter, waiter.endedBy);
+    }
+  }
+}
+
+function send(
+  hub: Hub,
+  sink: ResponseSink,
+  request: ParsedRequest,
+  topics: readonly string[],
+  cacheControl: string,
+  position: Cursor,
+  result: HistoryResult,
+  waitMs: number,
+  timedOut: boolean,
+): void {
+  const events = result.reset ? [] : result.events;
+  const last = events.at(-1);
+  const cursor = formatEventId(position.epoch, last ? last.seq : position.seq);
+  const retryAfterMs = adviseRetryMs(hub, topics, events.length, !result.reset && result.more);
+  const etag = `"${cursor}"`;
+  const headers: Record<string, string> = {
+    etag,
+    vary: 'Accept, Last-Event-ID',
+    'cache-control': cacheControl,
+    'tidings-retry-after-ms': String(retryAfterMs),
+  };
+  if (waitMs > 0) headers['preference-applied'] = `wait=${Math.round(waitMs / 1000)}`;
+  if (!result.reset && events.length === 0 && matches(request.ifNoneMatch, etag)) {
+    hub.countPoll(timedOut ? 'timeout' : 'notModified');
+    sink.writeHead(304, headers);
+    sink.end();
+    return;
+  }
+  const body: PollBody = { events: events.map(toPollEvent), cursor, retryAfterMs };
+  if (result.reset) {
+    body.reset = true;
+    body.reason = result.reason;
+    hub.count('resets');
+  }
+  hub.count('replayed', events.length);
+  hub.countPoll(timedOut ? 'timeout' : 'ok');
+  sink.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+  sink.end(JSON.stringify(body));
+}
+
+function toPollEvent(event: StoredEvent): PollEvent {
+  return { id: event.id, topic: event.topic, event: event.event ?? 'message', data: event.data };
+}
+
+/** RFC 9110 If-None-Match: a list of entity tags, weak or strong, or `*`. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const trimmed = tag.trim();
+    return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`;
+  });
+}

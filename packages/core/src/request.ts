@@ -1,0 +1,50 @@
+import { TidingsError } from './errors.js';
+import { type Cursor, MAX_CURSOR_LENGTH, parseEventId } from './event-id.js';
+import { assertTopic } from './topic.js';
+import type { RealtimeRequest } from './transport.js';
+
+/** A validated subscription request, before the app's `topics`/`authorize` hooks. */
+export interface ParsedRequest {
+  /** Topics named in the query (`?topic=a&topic=b`), de-duplicated, in order. */
+  readonly topics: string[];
+  /** Resume position: `Last-Event-ID` header, else `cursor`, else `lastEventId` query. */
+  readonly cursor: Cursor | null;
+  /** Whether the client asked for an SSE stream (`Accept: text/event-stream`). */
+  readonly sse: boolean;
+  /** Requested long-poll wait (`Prefer: wait=N` or `?wait=N`), seconds; 0 for a plain poll. */
+  readonly waitSeconds: number;
+  readonly ifNoneMatch: string | undefined;
+}
+
+const PREFER_WAIT = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i;
+
+/** Reads the query and headers; throws a `TidingsError` (HTTP 4xx) on anything malformed. */
+export function parseRequest(req: RealtimeRequest, maxTopics: number): ParsedRequest {
+  const query = req.url.indexOf('?');
+  const params = new URLSearchParams(query === -1 ? '' : req.url.slice(query + 1));
+  const named = params.getAll('topic');
+  if (named.length > maxTopics) {
+    throw new TidingsError('too-many-topics', `Too many topics: at most ${maxTopics} per request`);
+  }
+  for (const topic of named) assertTopic(topic);
+
+  const rawCursor = req.header('last-event-id') || params.get('cursor') || params.get('lastEventId') || '';
+  if (rawCursor.length > MAX_CURSOR_LENGTH) {
+    throw new TidingsError('invalid-cursor', 'Invalid cursor / Last-Event-ID: too long');
+  }
+
+  const prefer = PREFER_WAIT.exec(req.header('prefer') ?? '');
+  const wait = prefer?.[1] ?? params.get('wait') ?? '0';
+  const waitSeconds = Number(wait);
+  if (!/^\d{1,6}$/.test(wait)) {
+    throw new TidingsError('invalid-request', 'Invalid wait: a whole number of seconds');
+  }
+
+  return {
+    topics: [...new Set(named)],
+    cursor: rawCursor ? parseEventId(rawCursor) : null,
+    sse: (req.header('accept') ?? '').includes('text/event-stream'),
+    waitSeconds,
+    ifNoneMatch: req.header('if-none-match'),
+  };
+}

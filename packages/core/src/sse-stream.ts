@@ -1,0 +1,162 @@
+import type { HistoryResult, StoredEvent } from './broker.js';
+import { type Cursor, formatEventId } from './event-id.js';
+import type { Hub, Subscriber } from './hub.js';
+import { encodeEvent, encodePosition, encodePreamble, HEARTBEAT } from './sse-encoder.js';
+import type { DisconnectReason } from './stats.js';
+import type { RealtimeRequest, ResponseSink } from './transport.js';
+
+/** Live events that arrive while history is still being replayed. */
+interface Held {
+  readonly seq: number;
+  readonly frame: Buffer;
+}
+
+/**
+ * One SSE subscriber. It joins its topics' channels first, then replays history, then
+ * releases the live events held during the replay that are newer than the last replayed
+ * one — so there is no gap and no duplicate at the seam.
+ */
+export class SseStream implements Subscriber {
+  /** Sequence number of the newest event written; older or equal ones are dropped. */
+  private lastSeq = 0;
+  /** Live events held back during replay; `null` once live. */
+  private held: Held[] | null = [];
+  private heldBytes = 0;
+  private ended = false;
+  /** Whether the 200 and headers went out (errors after that end the stream instead). */
+  private headed = false;
+
+  private constructor(
+    private readonly hub: Hub,
+    private readonly sink: ResponseSink,
+    private readonly topics: readonly string[],
+  ) {}
+
+  /**
+   * Serves an SSE subscription. Errors before the first byte (e.g. the broker is down)
+   * are thrown, so the caller can still answer with a JSON error.
+   */
+  static async open(
+    hub: Hub,
+    req: RealtimeRequest,
+    sink: ResponseSink,
+    topics: readonly string[],
+    cursor: Cursor | null,
+  ): Promise<void> {
+    const stream = new SseStream(hub, sink, topics);
+    sink.onClose(() => stream.close('client-closed'));
+    hub.track(stream, 'sse');
+    try {
+      await hub.attach(stream, topics);
+      const position = cursor ?? (await hub.broker.head());
+      const first = await hub.broker.history(topics, position, hub.options.maxReplay);
+      if (stream.ended) return;
+      sink.writeHead(200, streamHeaders(req.httpVersion, formatEventId(position.epoch, position.seq)));
+      stream.headed = true;
+      const { retryMs, retryJitterMs } = hub.options;
+      stream.write(encodePreamble(retryMs + Math.floor(Math.random() * retryJitterMs)));
+      await stream.replay(position, first, cursor === null);
+    } catch (error) {
+      const headed = stream.headed;
+      stream.close('broker-error');
+      // Before the first byte the caller can still answer with a JSON error.
+      if (!headed) throw error;
+    }
+  }
+
+  deliver(event: StoredEvent, frame: Buffer): void {
+    if (this.held !== null) {
+      this.held.push({ seq: event.seq, frame });
+      this.heldBytes += frame.length;
+      if (this.heldBytes > this.hub.options.maxBufferedBytes) this.close('slow-consumer');
+      return;
+    }
+    if (event.seq <= this.lastSeq) return;
+    this.lastSeq = event.seq;
+    this.write(frame);
+  }
+
+  /** Heartbeat tick. */
+  beat(): void {
+    this.write(HEARTBEAT);
+  }
+
+  close(reason: DisconnectReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.held = null;
+    this.hub.heartbeat.delete(this);
+    this.hub.detach(this, this.topics);
+    this.hub.untrack(this, reason);
+    if (!this.headed || reason === 'client-closed') return;
+    if (reason === 'server-close') this.sink.end();
+    else this.sink.destroy();
+  }
+
+  private async replay(from: Cursor, first: HistoryResult, announce: boolean) {
+    const { hub, topics } = this;
+    let position = from;
+    let page = first;
+    for (;;) {
+      if (this.ended) return;
+      if (page.reset) {
+        const cursor = formatEventId(page.head.epoch, page.head.seq);
+        this.write(
+          encodeEvent({ id: cursor, event: 'reset', data: JSON.stringify({ reason: page.reason, cursor }) }),
+        );
+        hub.count('resets');
+        position = page.head;
+        announce = false;
+        break;
+      }
+      for (const event of page.events) this.write(encodeEvent(event));
+      hub.count('replayed', page.events.length);
+      const last = page.events.at(-1);
+      if (last) {
+        position = { epoch: position.epoch, seq: last.seq };
+        announce = false;
+      }
+      if (!page.more) break;
+      page = await hub.broker.history(topics, position, hub.options.maxReplay);
+    }
+    if (this.ended) return;
+    if (announce) this.write(encodePosition(formatEventId(position.epoch, position.seq)));
+    this.goLive(position.seq);
+  }
+
+  private goLive(seq: number): void {
+    const held = this.held ?? [];
+    this.held = null;
+    this.lastSeq = seq;
+    for (const { seq: heldSeq, frame } of held) {
+      if (heldSeq <= this.lastSeq) continue;
+      this.lastSeq = heldSeq;
+      this.write(frame);
+    }
+    if (!this.ended) this.hub.heartbeat.add(this);
+  }
+
+  private write(chunk: Buffer): void {
+    if (this.ended) return;
+    let accepted: boolean;
+    try {
+      accepted = this.sink.write(chunk);
+    } catch {
+      this.close('write-error');
+      return;
+    }
+    if (!accepted && this.sink.bufferedBytes > this.hub.options.maxBufferedBytes) this.close('slow-consumer');
+  }
+}
+
+function streamHeaders(httpVersion: string, cursor: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'tidings-cursor': cursor,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+    vary: 'Accept, Last-Event-ID',
+  };
+  if (httpVersion === '1.1') headers.connection = 'keep-alive';
+  return headers;
+}
