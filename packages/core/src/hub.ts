@@ -81,6 +81,7 @@ export class Hub {
       );
     }
     const stored = await this.broker.publish({ topic, event: options.event, data: payload });
+    this.activity.set(topic, stored.time);
     this.counters.published++;
     return stored.id;
   }
