@@ -1,4 +1,5 @@
 import { type Broker, MemoryBroker, type RetentionOptions } from '@tidings/core';
+import { RedisHubFixture, redisAvailable } from '../redis/redis-fixture.js';
 
 /** How a conformance case wants its broker. */
 export interface BrokerSetup {
@@ -33,5 +34,18 @@ const memory: BrokerUnderTest = {
   },
 };
 
+const redis: BrokerUnderTest = {
+  name: 'redis',
+  available: redisAvailable,
+  async create({ retention, now }) {
+    const fixture = new RedisHubFixture(undefined, { retention, now });
+    return {
+      broker: fixture.node(),
+      peer: async () => fixture.node(),
+      cleanup: () => fixture.cleanup(),
+    };
+  },
+};
+
 /** Every broker the conformance suite runs against. */
-export const brokers: BrokerUnderTest[] = [memory];
+export const brokers: BrokerUnderTest[] = [memory, redis];

@@ -1,1 +1,2 @@
-export {};
+export type { RedisBrokerOptions } from './options.js';
+export { RedisBroker, redisBroker } from './redis-broker.js';

@@ -1,0 +1,179 @@
+import {
+  type Broker,
+  type Cursor,
+  DEFAULT_RETENTION,
+  type EventListener,
+  formatEventId,
+  type HistoryResult,
+  newEpoch,
+  type PublishRequest,
+  type StoredEvent,
+} from '@tidings/core';
+import { Redis } from 'ioredis';
+import { GuardedConnection } from './connection.js';
+import { type HubKeys, hubKeys } from './keys.js';
+import { LiveTopics } from './live-topics.js';
+import { LuaScript } from './lua-script.js';
+import { decodeEntry } from './message.js';
+import type { RedisBrokerOptions } from './options.js';
+import { HEAD, HISTORY, PUBLISH } from './scripts.js';
+
+const publishScript = new LuaScript(PUBLISH);
+const historyScript = new LuaScript(HISTORY);
+const headScript = new LuaScript(HEAD);
+
+type StreamEntry = [string, string[]];
+
+/**
+ * A {@link Broker} on Redis: shared history and fan-out for every node of a hub.
+ *
+ * - One hash holds the hub's epoch and sequence; a Lua script increments the sequence, appends
+ *   the event to its topic's stream with the stream id `<seq>-0` and `PUBLISH`es it, atomically.
+ *   Ids are therefore the same on every node and totally ordered across topics.
+ * - Streams are trimmed by count and age; the highest trimmed seq of each topic is kept, so a
+ *   resume from before it gets a reset instead of a gap.
+ * - Each node holds one `SUBSCRIBE` per topic with local subscribers, on its own connection.
+ * - While Redis is away, commands fail at once with `broker-unavailable` (never queued), open
+ *   streams stay open, and after the reconnect live delivery resumes where it stopped.
+ */
+export class RedisBroker implements Broker {
+  private readonly keys: HubKeys;
+  private readonly commands: GuardedConnection;
+  private readonly subscriber: GuardedConnection;
+  private readonly live: LiveTopics;
+  private readonly ownsClient: boolean;
+  private readonly retention: { maxEvents: number; maxAgeMs: number; maxTopics: number };
+  private readonly now: () => number;
+
+  constructor(options: RedisBrokerOptions = {}) {
+    this.keys = hubKeys(options.prefix ?? 'tidings');
+    const timeoutMs = options.commandTimeoutMs ?? 2_000;
+    const { maxEvents, maxAgeMs, maxTopics } = { ...DEFAULT_RETENTION, ...options.retention };
+    this.retention = { maxEvents, maxAgeMs, maxTopics };
+    this.now = options.now ?? Date.now;
+    const onError = options.onError ?? (() => {});
+    const given = options.redis;
+    this.ownsClient = typeof given !== 'object';
+    const client = typeof given === 'object' ? given : new Redis(given ?? 'redis://127.0.0.1:6379', failFast);
+    const subscriber = client.duplicate({ ...failFast, autoResubscribe: false, lazyConnect: false });
+    if (this.ownsClient) client.on('error', onError);
+    subscriber.on('error', onError);
+    this.commands = new GuardedConnection(client, timeoutMs);
+    this.subscriber = new GuardedConnection(subscriber, timeoutMs);
+    this.live = new LiveTopics(
+      this.subscriber,
+      this.keys.channelPrefix,
+      (topics, after, limit) => this.history(topics, after, limit),
+      () => this.head(),
+      onError,
+    );
+  }
+
+  /** Whether both connections to Redis are up (for health checks). */
+  get available(): boolean {
+    return this.commands.ready && this.subscriber.ready;
+  }
+
+  /** Topics this node holds a Redis subscription for. */
+  get liveTopics(): number {
+    return this.live.size;
+  }
+
+  async publish({ topic, event, data }: PublishRequest): Promise<StoredEvent> {
+    const { hub, trimmed, topics, streamPrefix, channelPrefix } = this.keys;
+    const time = this.now();
+    const { maxEvents, maxAgeMs, maxTopics } = this.retention;
+    const reply = (await this.commands.run((client) =>
+      publishScript.run(
+        client,
+        [hub, trimmed, topics, streamPrefix + topic],
+        [
+          newEpoch(),
+          topic,
+          event ?? '',
+          data,
+          time,
+          maxEvents,
+          maxAgeMs,
+          maxTopics,
+          streamPrefix,
+          channelPrefix + topic,
+        ],
+      ),
+    )) as [string, string];
+    const [epoch, seqText] = reply;
+    const seq = Number(seqText);
+    return { id: formatEventId(epoch, seq), seq, topic, event, data, time };
+  }
+
+  async head(): Promise<Cursor> {
+    const [epoch, seq] = (await this.commands.run((client) =>
+      headScript.run(client, [this.keys.hub], [newEpoch()]),
+    )) as [string, number];
+    return { epoch, seq };
+  }
+
+  async history(topics: readonly string[], after: Cursor, limit: number): Promise<HistoryResult> {
+    const { hub, trimmed, streamPrefix } = this.keys;
+    const reply = (await this.commands.run((client) =>
+      historyScript.run(
+        client,
+        [hub, trimmed],
+        [
+          newEpoch(),
+          after.epoch,
+          after.seq,
+          limit + 1,
+          this.now(),
+          this.retention.maxAgeMs,
+          streamPrefix,
+          ...topics,
+        ],
+      ),
+    )) as [string, number, '' | 'expired' | 'unknown', ...StreamEntry[][]];
+    const [epoch, seq, verdict, ...perTopic] = reply;
+    if (verdict !== '') return { reset: true, reason: verdict, head: { epoch, seq } };
+    const events: StoredEvent[] = [];
+    perTopic.forEach((entries, i) => {
+      for (const entry of entries) events.push(decodeEntry(epoch, topics[i]!, entry));
+    });
+    if (perTopic.length > 1) events.sort((a, b) => a.seq - b.seq);
+    const more = events.length > limit;
+    return { reset: false, events: more ? events.slice(0, limit) : events, more };
+  }
+
+  subscribe(topic: string, listener: EventListener): Promise<() => void> {
+    return this.live.subscribe(topic, listener);
+  }
+
+  /** Closes the pub/sub connection, and the command connection when the broker opened it. */
+  async close(): Promise<void> {
+    this.live.clear();
+    await quit(this.subscriber.client);
+    if (this.ownsClient) await quit(this.commands.client);
+  }
+}
+
+/** ioredis settings that make a lost Redis fail commands instead of queueing them. */
+const failFast = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  connectTimeout: 2_000,
+  /** Reconnect with exponential back-off and jitter, up to 2 s apart, forever. */
+  retryStrategy: (attempt: number) => Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
+};
+
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  try {
+    if (client.status === 'ready') await client.quit();
+    else client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}
+
+/** Creates a {@link RedisBroker}; pass it to a hub: `realtime({ broker: redisBroker() })`. */
+export function redisBroker(options: RedisBrokerOptions = {}): RedisBroker {
+  return new RedisBroker(options);
+}

@@ -1,0 +1,122 @@
+/**
+ * The Lua scripts that make Redis a Tidings broker. Each runs atomically, which is what
+ * gives the guarantees: one hub-wide sequence assigned together with the append, PUBLISH in
+ * sequence order, and history read from a consistent snapshot of streams and trim marks.
+ */
+
+/** Shared helpers, prepended to every script. */
+const HELPERS = `
+local function seqOf(id)
+  return tonumber(string.match(id, '^(%d+)'))
+end
+
+-- Drops the oldest entries of a topic's stream beyond maxEvents or older than \`oldest\` (ms),
+-- always a prefix of the stream, and remembers the highest dropped seq: a resume from before
+-- it must reset.
+local function trim(trimmedKey, stream, topic, oldest, maxEvents)
+  local last = nil
+  local excess = redis.call('XLEN', stream) - maxEvents
+  if excess > 0 then
+    local gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+    last = gone[#gone][1]
+  end
+  local from = '-'
+  if last then from = '(' .. last end
+  local done = false
+  while not done do
+    local batch = redis.call('XRANGE', stream, from, '+', 'COUNT', 32)
+    done = #batch < 32
+    for _, entry in ipairs(batch) do
+      if tonumber(entry[2][4]) >= oldest then
+        done = true
+        break
+      end
+      last = entry[1]
+    end
+    if last then from = '(' .. last end
+  end
+  if last then
+    local seq = seqOf(last)
+    redis.call('XTRIM', stream, 'MINID', string.format('%d-0', seq + 1))
+    redis.call('HSET', trimmedKey, topic, string.format('%d', seq))
+  end
+end
+
+-- Makes sure the hub has an epoch; returns epoch, head seq, forgotten seq.
+local function hubState(hubKey, newEpoch)
+  redis.call('HSETNX', hubKey, 'epoch', newEpoch)
+  local state = redis.call('HMGET', hubKey, 'epoch', 'seq', 'forgotten')
+  return state[1], tonumber(state[2] or '0'), tonumber(state[3] or '0')
+end
+`;
+
+/**
+ * KEYS: hub, trimmed, topics, stream.
+ * ARGV: newEpoch, topic, event ('' = none), data, now, maxEvents, maxAgeMs, maxTopics,
+ * streamPrefix, channel. Returns { epoch, seq }.
+ */
+export const PUBLISH = `${HELPERS}
+local hubKey, trimmedKey, topicsKey, stream = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local topic, event, data, nowText = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local now, maxEvents, maxAge, maxTopics = tonumber(nowText), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local epoch = hubState(hubKey, ARGV[1])
+local seq = string.format('%d', redis.call('HINCRBY', hubKey, 'seq', 1))
+if event == '' then
+  redis.call('XADD', stream, seq .. '-0', 'd', data, 't', nowText)
+else
+  redis.call('XADD', stream, seq .. '-0', 'd', data, 't', nowText, 'e', event)
+end
+trim(trimmedKey, stream, topic, now - maxAge, maxEvents)
+redis.call('ZADD', topicsKey, now, topic)
+-- Forget at most two idle (all events aged out) or surplus topics per publish: amortized upkeep.
+local oldest = redis.call('ZRANGE', topicsKey, 0, 1, 'WITHSCORES')
+for i = 1, #oldest, 2 do
+  local victim, lastPublish = oldest[i], tonumber(oldest[i + 1])
+  if victim ~= topic and (lastPublish < now - maxAge or redis.call('ZCARD', topicsKey) > maxTopics) then
+    local victimStream = ARGV[9] .. victim
+    local lastSeq = tonumber(redis.call('HGET', trimmedKey, victim) or '0')
+    local newest = redis.call('XREVRANGE', victimStream, '+', '-', 'COUNT', 1)
+    if #newest > 0 then lastSeq = seqOf(newest[1][1]) end
+    local _, _, forgotten = hubState(hubKey, ARGV[1])
+    if lastSeq > forgotten then redis.call('HSET', hubKey, 'forgotten', string.format('%d', lastSeq)) end
+    redis.call('DEL', victimStream)
+    redis.call('HDEL', trimmedKey, victim)
+    redis.call('ZREM', topicsKey, victim)
+  end
+end
+-- Inside the script, so every node receives a topic's events in sequence order.
+redis.call('PUBLISH', ARGV[10], epoch .. '\\n' .. seq .. '\\n' .. nowText .. '\\n' .. event .. '\\n' .. data)
+return { epoch, seq }
+`;
+
+/**
+ * KEYS: hub, trimmed.
+ * ARGV: newEpoch, after epoch, after seq, count per topic, now, maxAgeMs, streamPrefix, topics….
+ * Returns { epoch, head, verdict ('' | 'expired' | 'unknown'), entries of each topic… }.
+ */
+export const HISTORY = `${HELPERS}
+local hubKey, trimmedKey = KEYS[1], KEYS[2]
+local epoch, head, forgotten = hubState(hubKey, ARGV[1])
+local after = tonumber(ARGV[3])
+if ARGV[2] ~= epoch or after > head then return { epoch, head, 'unknown' } end
+local oldest = tonumber(ARGV[5]) - tonumber(ARGV[6])
+local result = { epoch, head, '' }
+for i = 8, #ARGV do
+  local topic = ARGV[i]
+  local stream = ARGV[7] .. topic
+  local trimmedSeq = forgotten
+  if redis.call('EXISTS', stream) == 1 then
+    trim(trimmedKey, stream, topic, oldest, math.huge)
+    trimmedSeq = tonumber(redis.call('HGET', trimmedKey, topic) or '0')
+  end
+  if after < trimmedSeq then return { epoch, head, 'expired' } end
+  result[#result + 1] = redis.call('XRANGE', stream, '(' .. ARGV[3] .. '-0', '+', 'COUNT', ARGV[4])
+end
+return result
+`;
+
+/** KEYS: hub. ARGV: newEpoch. Returns { epoch, head }. */
+export const HEAD = `${HELPERS}
+local epoch, head = hubState(KEYS[1], ARGV[1])
+return { epoch, head }
+`;
