@@ -1,8 +1,20 @@
+import { createServer } from 'node:http';
+import fastifyCompress from '@fastify/compress';
+import { getRequestListener } from '@hono/node-server';
 import { realtime } from '@tidings/express';
+import { realtime as fastifyRealtime } from '@tidings/fastify';
+import { realtime as fetchRealtime } from '@tidings/fetch';
+import { realtime as koaRealtime } from '@tidings/koa';
+import { realtime as nodeRealtime } from '@tidings/node';
 import compression from 'compression';
 import express from 'express';
-import { listen } from '../helpers/server.js';
-import type { AdapterUnderTest } from './harness.js';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import { compress as honoCompress } from 'hono/compress';
+import Koa from 'koa';
+import koaCompress from 'koa-compress';
+import { listen, type TestServer } from '../helpers/server.js';
+import type { AdapterUnderTest, StartedApp } from './harness.js';
 
 const expressAdapter: AdapterUnderTest = {
   name: 'express',
@@ -23,5 +35,72 @@ const expressAdapter: AdapterUnderTest = {
   },
 };
 
+/** Closes the hub, then the server (destroying its sockets). */
+function started(server: TestServer, rt: { hub: StartedApp['hub']; close(): Promise<void> }): StartedApp {
+  return {
+    url: `${server.url}/realtime`,
+    hub: rt.hub,
+    close: async () => {
+      await rt.close();
+      await server.close();
+    },
+  };
+}
+
+const koaAdapter: AdapterUnderTest = {
+  name: 'koa',
+  async start({ compression: compress, ...options } = {}) {
+    const app = new Koa();
+    if (compress) app.use(koaCompress({ threshold: 0 }));
+    const rt = koaRealtime({ ...options, path: '/realtime' });
+    app.use(rt);
+    return started(await listen(app.callback()), rt);
+  },
+};
+
+const fastifyAdapter: AdapterUnderTest = {
+  name: 'fastify',
+  async start({ compression: compress, ...options } = {}) {
+    const app = Fastify();
+    if (compress) await app.register(fastifyCompress, { threshold: 0 });
+    await app.register(fastifyRealtime, { ...options, prefix: '/realtime' });
+    await app.ready();
+    const server = await listen(app.server);
+    // Closing Fastify runs the plugin's onClose, which closes the hub.
+    return started(server, { hub: app.realtime.hub, close: () => app.close() });
+  },
+};
+
+/** node:http has no standard compression middleware: `compression` is ignored. */
+const nodeAdapter: AdapterUnderTest = {
+  name: 'node:http',
+  async start({ compression: _none, ...options } = {}) {
+    const rt = nodeRealtime(options);
+    const server = createServer((req, res) => {
+      if (new URL(req.url ?? '/', 'http://localhost').pathname === '/realtime') void rt(req, res);
+      else res.writeHead(404).end();
+    });
+    return started(await listen(server), rt);
+  },
+};
+
+/** Routed by Hono, served by @hono/node-server; `compression` mounts `hono/compress`. */
+const fetchAdapter: AdapterUnderTest = {
+  name: 'fetch (hono)',
+  async start({ compression: compress, ...options } = {}) {
+    const app = new Hono();
+    if (compress) app.use(honoCompress({ threshold: 0 }));
+    const rt = fetchRealtime(options);
+    app.all('/realtime', (c) => rt(c.req.raw));
+    return started(await listen(getRequestListener(app.fetch)), rt);
+  },
+};
+
 /** Every adapter the conformance suite runs against. */
-export const adapters: AdapterUnderTest[] = [expressAdapter];
+export const adapters: AdapterUnderTest[] = [
+  expressAdapter,
+  koaAdapter,
+  fastifyAdapter,
+  nodeAdapter,
+  fetchAdapter,
+];

@@ -9,6 +9,7 @@ export type {
 } from './broker.js';
 export { type ErrorCode, isTidingsError, TidingsError } from './errors.js';
 export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId } from './event-id.js';
+export { type FrameworkResponse, toFrameworkSink } from './framework-sink.js';
 export {
   createHandler,
   type HandlerOptions,
@@ -28,7 +29,9 @@ export {
 } from './node.js';
 export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
+export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
 export { encodeEvent } from './sse-encoder.js';
 export type { DisconnectReason, HubStats } from './stats.js';
 export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
 export type { RealtimeRequest, ResponseSink } from './transport.js';
+export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './web.js';

@@ -1,1 +1,65 @@
-export {};
+import {
+  type AdapterOptions,
+  createHandler,
+  type RealtimeApi,
+  realtimeApi,
+  toFrameworkSink,
+  toRealtimeRequest,
+} from '@tidings/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+
+/** Options of the {@link realtime} plugin; `topics`/`authorize` receive the Fastify request. */
+export interface RealtimeOptions extends AdapterOptions<FastifyRequest> {
+  /** Where the endpoint answers, relative to the registering context's prefix. Default `/realtime`. */
+  prefix?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Tidings hub API of this context: `publish`, `close`, `hub`. */
+    realtime: RealtimeApi;
+  }
+}
+
+async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promise<void> {
+  const api = realtimeApi(options);
+  const handle = createHandler<FastifyRequest>(api.hub, options);
+  fastify.decorate('realtime', api);
+  fastify.addHook('onClose', () => api.close());
+  await fastify.register(
+    async (routes) => {
+      routes.all('/', async (request: FastifyRequest, reply: FastifyReply) => {
+        const sink = toFrameworkSink(reply.raw, {
+          send: (status, headers, body) => reply.code(status).headers(headers).send(body),
+          release: () => reply.hijack(),
+        });
+        await handle(toRealtimeRequest(request.raw), sink, request);
+        // Nothing sent: the client left during a long-poll; there is no one to answer.
+        if (!reply.sent) reply.hijack();
+        return reply;
+      });
+    },
+    { prefix: options.prefix ?? '/realtime' },
+  );
+}
+
+/**
+ * Tidings for Fastify 5, HTTP/1.1 and `http2: true`:
+ *
+ * ```ts
+ * await app.register(realtime, { prefix: '/realtime' });
+ * await app.realtime.publish('news', { title: 'Hello' });
+ * ```
+ *
+ * Encapsulation-aware: `app.realtime` is decorated on the context that registers the plugin
+ * (once per context), and the route is registered under its prefix. Poll and error responses
+ * go through `reply.send` (hooks, compression, logging); an SSE stream calls `reply.hijack()`
+ * and writes to `reply.raw`, so no `onSend` hook or compression can buffer it. Closing the
+ * Fastify instance closes the hub (ending open streams, so `app.close()` does not hang).
+ */
+export const realtime = fastifyPlugin(plugin, { fastify: '5.x', name: '@tidings/fastify' });
+export default realtime;
+
+export type { HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
+export { createHub, Hub, TidingsError } from '@tidings/core';

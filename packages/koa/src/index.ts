@@ -1,1 +1,57 @@
-export {};
+import {
+  type AdapterOptions,
+  createHandler,
+  type RealtimeApi,
+  realtimeApi,
+  toFrameworkSink,
+  toRealtimeRequest,
+} from '@tidings/core';
+import type { Context, Next } from 'koa';
+
+/** Options of {@link realtime}; `topics`/`authorize` receive the Koa `ctx`. */
+export interface RealtimeOptions extends AdapterOptions<Context> {
+  /** Answer only this exact `ctx.path` and pass everything else on. Default: answer every request that reaches it (under koa-mount or a router). */
+  path?: string;
+}
+
+/** Koa middleware that serves SSE, poll and long-poll, with the hub's API attached. */
+export interface RealtimeMiddleware extends RealtimeApi {
+  (ctx: Context, next: Next): Promise<void>;
+}
+
+/**
+ * Tidings for Koa 2 and 3:
+ *
+ * ```ts
+ * const rt = realtime({ path: '/realtime' });
+ * app.use(rt);                                   // or app.use(mount('/realtime', realtime()))
+ * router.get('/realtime', realtime());           // or under @koa/router
+ * await rt.publish('news', { title: 'Hello' });
+ * ```
+ *
+ * Poll and error responses are set as `ctx.status`/`ctx.body`, so upstream middleware
+ * (compression, logging, conditional GET) sees them. An SSE stream sets `ctx.respond = false`
+ * and writes to `ctx.res` itself, so nothing downstream or upstream can buffer or end it.
+ */
+export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
+  const api = realtimeApi(options);
+  const handle = createHandler<Context>(api.hub, options);
+  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+    if (options.path !== undefined && ctx.path !== options.path) return next();
+    const sink = toFrameworkSink(ctx.res, {
+      send(status, headers, body) {
+        ctx.status = status;
+        ctx.set(headers);
+        if (body !== undefined) ctx.body = body;
+      },
+      release() {
+        ctx.respond = false;
+      },
+    });
+    await handle(toRealtimeRequest(ctx.req), sink, ctx);
+  };
+  return Object.assign(middleware, api);
+}
+
+export type { HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
+export { createHub, Hub, TidingsError } from '@tidings/core';
