@@ -9,6 +9,8 @@ import type { Redis } from 'ioredis';
  */
 export class GuardedConnection {
   private everReady: boolean;
+  /** The first connection attempt, shared by the commands waiting for it. */
+  private connecting: Promise<void> | undefined;
 
   constructor(
     readonly client: Redis,
@@ -44,15 +46,16 @@ export class GuardedConnection {
   }
 
   /** Waits for the very first connection (bounded); afterwards a lost connection fails at once. */
-  private async firstConnect(): Promise<void> {
+  private firstConnect(): Promise<void> {
     const { client } = this;
     if (this.everReady || client.status === 'end' || client.status === 'close') {
-      throw unavailable(new Error(`connection is ${client.status}`));
+      return Promise.reject(unavailable(new Error(`connection is ${client.status}`)));
     }
-    if (client.status === 'wait') client.connect().catch(() => {});
-    await new Promise<void>((resolve, reject) => {
+    this.connecting ??= new Promise<void>((resolve, reject) => {
+      if (client.status === 'wait') client.connect().catch(() => {});
       const timer = setTimeout(() => {
         client.off('ready', onReady);
+        this.connecting = undefined;
         reject(unavailable(new Error(`not connected within ${this.timeoutMs} ms`)));
       }, this.timeoutMs);
       const onReady = () => {
@@ -61,6 +64,7 @@ export class GuardedConnection {
       };
       client.once('ready', onReady);
     });
+    return this.connecting;
   }
 }
 
