@@ -1,0 +1,37 @@
+// The Tidings demo on Hono (web-standard fetch handler), served by @hono/node-server.
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { realtime } from '@tidings/fetch';
+import { Hono } from 'hono';
+
+const TOPIC = 'notifications';
+const app = new Hono();
+const rt = realtime();
+
+app.all('/realtime', (c) => rt(c.req.raw));
+
+// curl -X POST localhost:3000/api/notify -H 'content-type: application/json' -d '{"text":"hi"}'
+app.post('/api/notify', async (c) => {
+  const body = await c.req.json().catch(() => ({}));
+  const text = typeof body?.text === 'string' ? body.text.trim().slice(0, 500) : '';
+  if (!text) return c.json({ error: { code: 'invalid-request', message: 'Send {"text": "..."}' } }, 400);
+  const id = await rt.publish(TOPIC, { text, at: new Date().toISOString() }, { event: 'notification' });
+  return c.json({ id }, 201);
+});
+app.get('/api/stats', (c) => c.json(rt.hub.stats()));
+
+const publicDir = fileURLToPath(new URL('../../express-notifications/public', import.meta.url));
+app.use('/*', serveStatic({ root: publicDir }));
+
+const server = serve(
+  { fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? '127.0.0.1' },
+  ({ address, port }) => console.log(`Tidings Hono demo listening on http://${address}:${port}/`),
+);
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, async () => {
+    await rt.close();
+    server.close(() => process.exit(0));
+  });
+}

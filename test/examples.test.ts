@@ -1,0 +1,93 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSse, type SseConnection } from './helpers/sse-client.js';
+
+/** Examples load the built `dist/` of the packages: `npm run build` must come first (root `npm test` does). */
+const examples = [
+  { name: 'koa-notifications', pkg: 'koa' },
+  { name: 'fastify-notifications', pkg: 'fastify' },
+  { name: 'node-http-notifications', pkg: 'node' },
+  { name: 'hono-notifications', pkg: 'fetch' },
+];
+
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+/** Runs `npm start` in the example's folder on a free port; resolves to the URL it prints. */
+function start(name: string, children: ChildProcess[]): Promise<string> {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: root(`examples/${name}`),
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so npm and node stop together
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(line)?.[1];
+      if (url) resolve(url);
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${stderr}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(-child.pid, 'SIGTERM');
+  return exited;
+}
+
+describe.each(examples)('example $name', ({ name, pkg }) => {
+  const children: ChildProcess[] = [];
+  const streams: SseConnection[] = [];
+  afterEach(async () => {
+    for (const stream of streams.splice(0)) stream.close();
+    await Promise.all(children.splice(0).map(stop));
+  });
+
+  it('starts with npm start, serves the page, and delivers a published notification to a subscriber', async () => {
+    expect(existsSync(root(`packages/${pkg}/dist/index.js`)), 'run `npm run build` before this test').toBe(
+      true,
+    );
+    const url = await start(name, children);
+
+    const page = await fetch(`${url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('<script type="module" src="app.js">');
+    expect((await fetch(`${url}/app.js`)).status).toBe(200);
+
+    const stream = await openSse(`${url}/realtime?topic=notifications`);
+    streams.push(stream);
+    expect(stream.status).toBe(200);
+
+    const rejected = await fetch(`${url}/api/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 7 }),
+    });
+    expect(rejected.status).toBe(400);
+
+    const published = await fetch(`${url}/api/notify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hello from the test' }),
+    });
+    expect(published.status).toBe(201);
+    const { id } = (await published.json()) as { id: string };
+
+    const [event] = await stream.waitForEvents(1);
+    expect(event).toMatchObject({ id, event: 'notification' });
+    expect(JSON.parse(event!.data)).toMatchObject({ text: 'hello from the test' });
+
+    const stats = (await (await fetch(`${url}/api/stats`)).json()) as { connections: { sse: number } };
+    expect(stats.connections.sse).toBe(1);
+  });
+});
