@@ -1,0 +1,12 @@
+import http from 'node:http';
+import { realtime } from '@tidings/express';
+import express from 'express';
+import { benchHub } from './tidings-common.mjs';
+
+/** Tidings as Express middleware, mounted with `app.use('/realtime', …)`. */
+export async function start() {
+  const tidings = benchHub();
+  const app = express();
+  app.use('/realtime', realtime({ hub: tidings.hub }));
+  return { server: http.createServer(app), ...tidings };
+}

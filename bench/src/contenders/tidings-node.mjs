@@ -1,0 +1,25 @@
+import http from 'node:http';
+import { createNodeHandler } from '@tidings/core';
+import { benchHub } from './tidings-common.mjs';
+
+/** Tidings through the node:http adapter (`@tidings/node` when built, else core's identical handler). */
+export async function start() {
+  const tidings = benchHub();
+  const handle = await nodeListener(tidings.hub);
+  const server = http.createServer((req, res) => {
+    if (req.url.startsWith('/realtime')) handle(req, res);
+    else res.writeHead(404).end();
+  });
+  return { server, ...tidings };
+}
+
+async function nodeListener(hub) {
+  try {
+    const { realtime } = await import('@tidings/node');
+    if (typeof realtime === 'function') return realtime({ hub });
+  } catch {
+    // not built yet: core's createNodeHandler is the same code path
+  }
+  const handle = createNodeHandler(hub);
+  return (req, res) => handle(req, res, req);
+}

@@ -1,0 +1,356 @@
+/**
+ * The benchmark runner: `npm run bench [-- --quick] [--repeats N] [--scenarios a,b]
+ * [--contenders a,b] [--set scenario.key=value] [--write]`.
+ *
+ * Every scenario starts each contender's server in a fresh process pinned to CPU 0 and
+ * drives it from one load-generator process pinned to CPU 1, alternating contenders
+ * (A B C A B C …) over the repeats, then reports medians and ratios to the floor.
+ * `--write` also writes bench/RESULTS.md.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { nowUs, sleep } from './clock.mjs';
+import { cpuUs, median, rssBytes } from './stats.mjs';
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+const FULL = {
+  idle: { conns: 10_000, settleMs: 1000 },
+  broadcast: { subscribers: 1_000, rate: 20, seconds: 10, bytes: 128 },
+  saturate: { subscribers: 10_000, events: 50, bytes: 128 },
+  'per-user': { subscribers: 10_000, rate: 2_000, seconds: 10, bytes: 128 },
+  poll: { conns: 32, seconds: 5 },
+  'long-poll': { waiters: 5_000 },
+  'resume-storm': { clients: 5_000, behind: 100, bytes: 128 },
+};
+const QUICK = {
+  idle: { conns: 1_000, settleMs: 300 },
+  broadcast: { subscribers: 200, rate: 20, seconds: 1, bytes: 128 },
+  saturate: { subscribers: 1_000, events: 20, bytes: 128 },
+  'per-user': { subscribers: 1_000, rate: 500, seconds: 1, bytes: 128 },
+  poll: { conns: 16, seconds: 0.5 },
+  'long-poll': { waiters: 500 },
+  'resume-storm': { clients: 300, behind: 100, bytes: 128 },
+};
+const SSE_CONTENDERS = ['floor', 'tidings-node', 'tidings-express', 'better-sse'];
+/** better-sse has no poll, long-poll or replay: it sits those scenarios out. */
+const FULL_CONTENDERS = ['floor', 'tidings-node', 'tidings-express'];
+const CONTENDERS_OF = {
+  idle: SSE_CONTENDERS,
+  broadcast: SSE_CONTENDERS,
+  saturate: SSE_CONTENDERS,
+  'per-user': SSE_CONTENDERS,
+  poll: FULL_CONTENDERS,
+  'long-poll': FULL_CONTENDERS,
+  'resume-storm': FULL_CONTENDERS,
+};
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name) => {
+  const at = argv.indexOf(`--${name}`);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const quick = flag('quick');
+const sizes = structuredClone(quick ? QUICK : FULL);
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] !== '--set') continue;
+  const [path, value] = argv[i + 1].split('=');
+  const [scenario, key] = path.split('.');
+  sizes[scenario][key] = Number(value);
+}
+const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
+const scenarios = option('scenarios')?.split(',') ?? Object.keys(sizes);
+const onlyContenders = option('contenders')?.split(',');
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return os.availableParallelism() >= 2;
+  } catch {
+    return false;
+  }
+})();
+
+/** Starts `node <script>` through a shell that raises the fd limit, pinned to `cpu`, with IPC. */
+function startProcess(script, args, cpu) {
+  const pin = hasTaskset ? `taskset -c ${cpu} ` : '';
+  const command = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${pin}"${process.execPath}" --expose-gc "${here(script)}" ${args.join(' ')}`;
+  const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map();
+  let nextId = 0;
+  let onReady;
+  const ready = new Promise((resolve, reject) => {
+    onReady = resolve;
+    child.once('exit', (code) => reject(new Error(`${script} ${args} exited with ${code}`)));
+  });
+  child.on('message', (message) => {
+    if (message.ready) return onReady(message);
+    const call = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error) call.reject(new Error(message.error));
+    else call.resolve(message.result);
+  });
+  return {
+    pid: child.pid,
+    ready,
+    call(cmd, callArgs = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.send({ id, cmd, args: callArgs });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.disconnect();
+      await exited;
+    },
+  };
+}
+
+async function waitFor(test, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test()) && Date.now() < deadline) await sleep(20);
+}
+
+/** Loss = missing events; disorder = duplicates or reordered ones. Both must be 0. */
+const integrity = (r) => ({ lost: r.missing, disordered: r.late });
+
+const SCENARIOS = {
+  async idle(server, lg, port, { conns, settleMs }) {
+    await server.call('stats');
+    const rss0 = rssBytes(server.pid);
+    const { heapUsed: heap0 } = await server.call('stats');
+    const open = await lg.call('sseOpen', { port, count: conns, topic: 'idle' });
+    await sleep(settleMs);
+    const { heapUsed: heap1 } = await server.call('stats');
+    const rss1 = rssBytes(server.pid);
+    return {
+      'RSS/conn KB': (rss1 - rss0) / conns / 1024,
+      'heap/conn KB': (heap1 - heap0) / conns / 1024,
+      'not live': conns - (open.live ? conns : 0) + open.failed,
+    };
+  },
+
+  async broadcast(server, lg, port, { subscribers, rate, seconds, bytes }) {
+    await lg.call('sseOpen', { port, count: subscribers, topic: 'b', fanout: true });
+    const count = Math.round(rate * seconds);
+    const cpu0 = cpuUs(server.pid);
+    await server.call('paced', { topic: 'b', rate, count, bytes });
+    const r = await lg.call('sseExpect', { expected: count, timeoutMs: 10_000 });
+    const cpu = cpuUs(server.pid) - cpu0;
+    return {
+      'p50 ms': r.latencyMs.p50,
+      'p99 ms': r.latencyMs.p99,
+      'p999 ms': r.latencyMs.p999,
+      'max ms': r.latencyMs.max,
+      'fan-out p50 ms': r.fanoutMs.p50,
+      'CPU µs/delivery': cpu / r.received,
+      ...integrity(r),
+    };
+  },
+
+  async saturate(server, lg, port, { subscribers, events, bytes }) {
+    await lg.call('sseOpen', { port, count: subscribers, topic: 's' });
+    const cpu0 = cpuUs(server.pid);
+    const pub = await server.call('burst', { topic: 's', count: events, bytes });
+    const r = await lg.call('sseExpect', { expected: events, timeoutMs: 120_000 });
+    const cpu = cpuUs(server.pid) - cpu0;
+    return {
+      'deliveries/s': r.received / ((r.lastUs - pub.firstUs) / 1e6),
+      'CPU µs/delivery': cpu / r.received,
+      'fan-out p50 ms': r.latencyMs.p50,
+      ...integrity(r),
+    };
+  },
+
+  async 'per-user'(server, lg, port, { subscribers, rate, seconds, bytes }) {
+    await lg.call('sseOpen', { port, count: subscribers, perUser: true });
+    const cpu0 = cpuUs(server.pid);
+    const pub = await server.call('paced', {
+      users: subscribers,
+      rate,
+      count: Math.round(rate * seconds),
+      bytes,
+    });
+    const r = await lg.call('sseExpect', { expected: pub.perTopic, timeoutMs: 10_000 });
+    const cpu = cpuUs(server.pid) - cpu0;
+    return {
+      'p50 ms': r.latencyMs.p50,
+      'p99 ms': r.latencyMs.p99,
+      'p999 ms': r.latencyMs.p999,
+      'max ms': r.latencyMs.max,
+      'CPU µs/delivery': cpu / r.received,
+      ...integrity(r),
+    };
+  },
+
+  async poll(server, lg, port, { conns, seconds }) {
+    const before = await server.call('head');
+    await server.call('fill', { topic: 'p', count: 1, bytes: 128 });
+    const durationMs = seconds * 1000;
+    const notModified = await lg.call('poll', {
+      port,
+      conns,
+      durationMs,
+      path: '/realtime?topic=p',
+      conditional: true,
+    });
+    const full = await lg.call('poll', {
+      port,
+      conns,
+      durationMs,
+      path: `/realtime?topic=p&cursor=${before}`,
+    });
+    return {
+      '304 req/s': notModified.perSec,
+      '200 req/s': full.perSec,
+      'wrong status':
+        (notModified.statuses[304] ? 0 : 1) +
+        (full.statuses[200] ? 0 : 1) +
+        Object.keys(notModified.statuses).filter((s) => s !== '304').length +
+        Object.keys(full.statuses).filter((s) => s !== '200').length,
+    };
+  },
+
+  async 'long-poll'(server, lg, port, { waiters }) {
+    const head = await server.call('head');
+    await lg.call('longPollOpen', { port, count: waiters, path: `/realtime?topic=lp&cursor=${head}` });
+    await waitFor(async () => (await server.call('waiting')) >= waiters, 30_000);
+    const { firstUs } = await server.call('fill', { topic: 'lp', count: 1, bytes: 128 });
+    const r = await lg.call('longPollWait', { count: waiters, publishUs: firstUs, timeoutMs: 30_000 });
+    return {
+      'wake p50 ms': r.wakeMs.p50,
+      'wake p99 ms': r.wakeMs.p99,
+      'wake max ms': r.wakeMs.max,
+      lost: waiters - r.withEvent,
+    };
+  },
+
+  async 'resume-storm'(server, lg, port, { clients, behind, bytes }) {
+    const lastEventId = await server.call('head');
+    await server.call('fill', { topic: 'r', count: behind, bytes });
+    const startUs = nowUs();
+    await lg.call('sseOpen', {
+      port,
+      count: clients,
+      topic: 'r',
+      lastEventId,
+      concurrency: clients,
+      expected: behind,
+    });
+    const r = await lg.call('sseExpect', { expected: behind, timeoutMs: 60_000 });
+    return {
+      'all caught up ms': (r.lastUs - startUs) / 1e3,
+      'client p50 ms': r.caughtUpMs.p50,
+      'client p99 ms': r.caughtUpMs.p99,
+      ...integrity(r),
+    };
+  },
+};
+
+function versions() {
+  const read = (path) => JSON.parse(readFileSync(here(path), 'utf8')).version;
+  return {
+    node: process.version,
+    '@tidings/core': read('../../packages/core/package.json'),
+    'better-sse': read('../../node_modules/better-sse/package.json'),
+    express: read('../../node_modules/express/package.json'),
+  };
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, taskset ${hasTaskset ? 'yes (server CPU 0, load generator CPU 1)' : 'unavailable'}`;
+}
+
+const format = (v) =>
+  !Number.isFinite(v)
+    ? '–'
+    : Math.abs(v) >= 100
+      ? Math.round(v).toLocaleString('en-US')
+      : v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
+
+/** One markdown table per scenario: medians, and each contender's ratio to the floor. */
+function tables(results) {
+  const out = [];
+  for (const [scenario, byContender] of Object.entries(results)) {
+    const floor = byContender.floor;
+    const metrics = Object.keys(Object.values(byContender)[0][0]);
+    out.push(
+      `### ${scenario}`,
+      '',
+      `| contender | ${metrics.join(' | ')} |`,
+      `|---|${metrics.map(() => '---:').join('|')}|`,
+    );
+    for (const [contender, runs] of Object.entries(byContender)) {
+      const cells = metrics.map((metric) => {
+        const values = runs.map((run) => run[metric]);
+        if (
+          metric === 'lost' ||
+          metric === 'disordered' ||
+          metric === 'not live' ||
+          metric === 'wrong status'
+        ) {
+          return String(Math.max(...values));
+        }
+        const value = median(values);
+        const base = floor && median(floor.map((run) => run[metric]));
+        return contender !== 'floor' && base
+          ? `${format(value)} (${(value / base).toFixed(2)}×)`
+          : format(value);
+      });
+      out.push(`| ${contender} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const loadgen = startProcess('loadgen.mjs', [], 1);
+await loadgen.ready;
+const results = {};
+const started = Date.now();
+for (const scenario of scenarios) {
+  const contenders = CONTENDERS_OF[scenario].filter((c) => !onlyContenders || onlyContenders.includes(c));
+  results[scenario] = Object.fromEntries(contenders.map((c) => [c, []]));
+  for (let round = 0; round < repeats; round++) {
+    for (const contender of contenders) {
+      const runStarted = Date.now();
+      const server = startProcess('server.mjs', [contender], 0);
+      const { port } = await server.ready;
+      try {
+        const metrics = await SCENARIOS[scenario](server, loadgen, port, sizes[scenario]);
+        results[scenario][contender].push(metrics);
+        console.error(
+          `${scenario} #${round + 1} ${contender} (${Date.now() - runStarted} ms): ${JSON.stringify(metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v))}`,
+        );
+      } finally {
+        await loadgen.call('closeAll');
+        await server.stop();
+      }
+    }
+  }
+}
+await loadgen.stop();
+
+const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+const report = [
+  '# Tidings benchmark results',
+  '',
+  `- Date: ${new Date().toISOString()}`,
+  `- Machine: ${machine()}`,
+  `- Versions: ${Object.entries(versions())
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+  `- Command: \`${command}\` (${repeats} repeat${repeats > 1 ? 's' : ''}, contenders alternating; cells are medians, (n×) is the ratio to the floor; \`lost\`/\`disordered\` are the worst run)`,
+  `- Sizes: \`${JSON.stringify(Object.fromEntries(scenarios.map((s) => [s, sizes[s]])))}\``,
+  `- Took ${Math.round((Date.now() - started) / 1000)} s`,
+  '',
+  tables(results),
+].join('\n');
+console.log(report);
+if (flag('write')) writeFileSync(here('../RESULTS.md'), `${report}\n`);
