@@ -24,17 +24,30 @@ export class RedisHubFixture {
   readonly prefix = uniquePrefix();
   readonly admin = new Redis(REDIS_URL, { lazyConnect: false });
   private readonly brokers: RedisBroker[] = [];
+  private readonly clients: Redis[] = [];
 
   constructor(
     private readonly url = REDIS_URL,
     readonly defaults: RedisBrokerOptions = {},
   ) {}
 
-  /** A new node (its own connections) on this fixture's hub. */
+  /**
+   * A new node (its own connections) on this fixture's hub. It is given an ioredis client
+   * named after the prefix (its pub/sub `duplicate()` inherits the name), so the server's
+   * `CLIENT LIST` tells this fixture's connections apart.
+   */
   node(options: RedisBrokerOptions = {}): RedisBroker {
-    const broker = new RedisBroker({ redis: this.url, prefix: this.prefix, ...this.defaults, ...options });
+    const client = new Redis(this.url, { connectionName: this.prefix });
+    this.clients.push(client);
+    const broker = new RedisBroker({ redis: client, prefix: this.prefix, ...this.defaults, ...options });
     this.brokers.push(broker);
     return broker;
+  }
+
+  /** Connections of this fixture's nodes that the Redis server holds. */
+  async connections(): Promise<number> {
+    const list = (await this.admin.call('CLIENT', 'LIST')) as string;
+    return list.split('\n').filter((line) => line.includes(` name=${this.prefix} `)).length;
   }
 
   /** Subscribers of a topic's channel, counted by the Redis server (`PUBSUB NUMSUB`). */
@@ -45,6 +58,7 @@ export class RedisHubFixture {
 
   async cleanup(): Promise<void> {
     for (const broker of this.brokers.splice(0)) await broker.close();
+    for (const client of this.clients.splice(0)) client.disconnect();
     const keys = await this.admin.keys(`{${this.prefix}}:*`);
     if (keys.length > 0) await this.admin.del(...keys);
     await this.admin.quit();
