@@ -1,0 +1,61 @@
+import type { HiddenPolicy } from './pacer.js';
+import type {
+  ConnectionState,
+  EventMap,
+  HeadersOption,
+  ResetInfo,
+  TidingsEvent,
+  Transport,
+} from './types.js';
+
+/** Options of {@link subscribe}. Only the URL is required; every default suits production. */
+export interface SubscribeOptions<Events extends EventMap = EventMap> {
+  /** Topics to subscribe to (`?topic=`). Omit when the server derives them from the request. */
+  topics?: readonly string[];
+  /** Headers for every request, e.g. auth. Native `EventSource` cannot send them, so `auto` never picks it when set. */
+  headers?: HeadersOption;
+  /** `fetch` credentials mode (`include` for cookies cross-origin). Default: the browser's (`same-origin`). */
+  credentials?: 'omit' | 'same-origin' | 'include';
+  /** Resume after this id (e.g. saved in storage); events after it are replayed. Default: start from now. */
+  lastEventId?: string;
+  /** `auto` (default) climbs down the ladder SSE → long-poll → poll and back up; or force one transport. */
+  transport?: 'auto' | Transport;
+  /** A `fetch` to use instead of the global one. */
+  fetch?: typeof fetch;
+  /** Closes the subscription when aborted. */
+  signal?: AbortSignal;
+  /** `json` (default): `data` is `JSON.parse`d when it parses, else the raw text; `text`: always the raw text. */
+  decode?: 'json' | 'text';
+  /** Called for each event, once, in order. */
+  onEvent?: (event: TidingsEvent<Events>) => void;
+  /** Called when the server could not continue from our position: refetch the app's state. */
+  onReset?: (reset: ResetInfo) => void;
+  /** Called when `state` or `transport` changes. */
+  onStateChange?: (state: ConnectionState, transport: Transport) => void;
+  /** Called once with the fatal error that closed the subscription (e.g. 401, 403, 400). */
+  onError?: (error: Error) => void;
+  /**
+   * The server's heartbeat interval, ms: with no byte for `2 × heartbeatMs + 5 s` an SSE
+   * stream counts as stalled (a buffering proxy if it never carried a byte). Default 15,000,
+   * the server's default; the server's `Tidings-Heartbeat-Ms` header overrides it.
+   */
+  heartbeatMs?: number;
+  /** Overrides the stall bound derived from `heartbeatMs`, ms. */
+  stallTimeoutMs?: number;
+  /** Hidden tab: poll `hiddenFactor` × slower (`slow`, default) or disconnect until visible (`pause`). */
+  whenHidden?: HiddenPolicy;
+  /** Slow-down of interval polling in a hidden tab. Default 4. */
+  hiddenFactor?: number;
+  /** Long-poll hold requested from the server, s. Default 25 (under common 30 s proxy timeouts). */
+  longPollWaitSeconds?: number;
+  /** First upgrade probe while degraded, ms (then doubling, jittered). Default 30,000. */
+  upgradeAfterMs?: number;
+  /** Named events to listen for with native `EventSource` (it cannot receive unlisted names). */
+  eventNames?: readonly string[];
+  /**
+   * Share one connection between the tabs of this origin that subscribe to the same URL
+   * and topics (Web Locks + BroadcastChannel). Default: on in browsers that support it,
+   * unless `lastEventId` or `fetch` is given.
+   */
+  share?: boolean;
+}

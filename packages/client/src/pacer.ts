@@ -1,0 +1,52 @@
+import type { Environment } from './environment.js';
+
+/** What a hidden tab does: poll `hiddenFactor` times slower (`slow`), or stop until visible (`pause`). */
+export type HiddenPolicy = 'slow' | 'pause';
+
+/**
+ * Waits between requests, applying the page's situation on top of the schedule's delay:
+ * - hidden tab: the delay × `hiddenFactor` (`slow`), or no request at all until visible (`pause`);
+ * - tab becomes visible: wake at once;
+ * - offline: hold until `online`, then wake at once.
+ */
+export class Pacer {
+  constructor(
+    private readonly env: Environment,
+    private readonly policy: HiddenPolicy,
+    private readonly hiddenFactor: number,
+  ) {}
+
+  /** True while no request should be made. */
+  blocked(): boolean {
+    return !this.env.online() || (this.policy === 'pause' && this.env.hidden());
+  }
+
+  /**
+   * Resolves after `ms` (stretched while hidden), early on `visible`/`online`, never while
+   * blocked; `onBlocked` is called when the wait is held by offline or a paused hidden tab.
+   * Resolves at once when `signal` aborts.
+   */
+  wait(ms: number, signal: AbortSignal, onBlocked?: () => void): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        unwatch();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const arm = (delay: number) => {
+        clearTimeout(timer);
+        if (this.blocked()) onBlocked?.();
+        else timer = setTimeout(done, this.env.hidden() ? delay * this.hiddenFactor : delay);
+      };
+      const unwatch = this.env.watch((change) => {
+        if ((change === 'visible' || change === 'online') && !this.blocked()) done();
+        else arm(ms);
+      });
+      signal.addEventListener('abort', done);
+      if (signal.aborted) done();
+      else arm(ms);
+    });
+  }
+}

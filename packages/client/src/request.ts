@@ -1,0 +1,44 @@
+import type { HeadersOption } from './types.js';
+
+/** What every request of a subscription shares. */
+export interface RequestSettings {
+  readonly url: string;
+  readonly topics: readonly string[];
+  readonly headers: HeadersOption | undefined;
+  readonly credentials: 'omit' | 'same-origin' | 'include' | undefined;
+  readonly fetch: typeof fetch;
+}
+
+/**
+ * The endpoint URL with `topic`s, the resume `cursor` and a long-poll `wait`, all in the
+ * query: query parameters are "simple" requests, so a cross-origin client needs no CORS
+ * preflight (the `Last-Event-ID` and `Prefer` headers would need one).
+ */
+export function endpoint(
+  settings: RequestSettings,
+  cursor: string | undefined,
+  extra: Record<string, string> = {},
+): string {
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const url = new URL(settings.url, base);
+  for (const topic of settings.topics) url.searchParams.append('topic', topic);
+  if (cursor) url.searchParams.set('cursor', cursor);
+  for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
+  return url.href;
+}
+
+/** Sends a GET with the subscription's headers and credentials. */
+export async function send(
+  settings: RequestSettings,
+  url: string,
+  accept: string,
+  signal: AbortSignal,
+): Promise<Response> {
+  const custom = typeof settings.headers === 'function' ? await settings.headers() : settings.headers;
+  return settings.fetch(url, {
+    headers: { ...custom, accept },
+    credentials: settings.credentials,
+    cache: 'no-store',
+    signal,
+  });
+}

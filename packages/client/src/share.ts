@@ -1,0 +1,59 @@
+import type { ConnectionState, RawEvent, ResetInfo, Transport } from './types.js';
+
+/** What the leader tab posts to the others, and the `hello` a new tab posts to learn the state. */
+export type ShareMessage =
+  | { readonly t: 'event'; readonly event: RawEvent }
+  | { readonly t: 'reset'; readonly reset: ResetInfo }
+  | {
+      readonly t: 'state';
+      readonly state: ConnectionState;
+      readonly transport: Transport;
+      readonly cursor: string | undefined;
+    }
+  | { readonly t: 'hello' };
+
+/** Whether tabs can share one connection here: Web Locks and BroadcastChannel in a page. */
+export function canShare(): boolean {
+  return (
+    typeof document !== 'undefined' &&
+    typeof BroadcastChannel === 'function' &&
+    typeof globalThis.navigator?.locks?.request === 'function'
+  );
+}
+
+/**
+ * One connection per browser instead of one per tab. The tabs subscribed to the same
+ * `key` race for a Web Lock of that name; the holder runs `lead` (the real connection) and
+ * posts everything it receives on a BroadcastChannel; the others `follow` those messages.
+ * When the leader's tab closes, the browser releases its lock, the next tab in line
+ * becomes leader and connects from its own last id, so nothing is lost.
+ */
+export function share(
+  key: string,
+  follow: (message: ShareMessage) => void,
+  lead: (post: (message: ShareMessage) => void) => Promise<void>,
+  signal: AbortSignal,
+): void {
+  const channel = new BroadcastChannel(key);
+  let leading = false;
+  let lastState: ShareMessage | undefined;
+  const post = (message: ShareMessage) => {
+    if (message.t === 'state') lastState = message;
+    channel.postMessage(message);
+  };
+  channel.onmessage = ({ data }: MessageEvent<ShareMessage>) => {
+    if (!leading) {
+      if (data.t !== 'hello') follow(data);
+    } else if (data.t === 'hello' && lastState) channel.postMessage(lastState);
+  };
+  channel.postMessage({ t: 'hello' } satisfies ShareMessage);
+  navigator.locks
+    .request(key, { signal }, () => {
+      leading = true;
+      return lead(post);
+    })
+    .catch(() => {
+      // aborted while waiting in line, or the leader's connection failed fatally (reported by lead)
+    })
+    .finally(() => channel.close());
+}

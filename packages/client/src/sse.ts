@@ -1,0 +1,87 @@
+import { createParser } from 'eventsource-parser';
+import type { Feed, Outcome } from './feed.js';
+import { TidingsHttpError } from './http-error.js';
+import { endpoint, type RequestSettings, send } from './request.js';
+import type { ResetInfo } from './types.js';
+
+/** One SSE connection's knobs, updated by what the server says (`retry:`, `Tidings-Heartbeat-Ms`). */
+export interface StreamTiming {
+  /** No byte (event, heartbeat or preamble) for this long → the stream is stalled. */
+  stallMs: number;
+  /** The server's `retry:` advice, ms: the base of the reconnect delay. */
+  retryMs: number;
+}
+
+/** The stall bound for a server heartbeat interval: two missed heartbeats plus network slack. */
+export const stallBound = (heartbeatMs: number) => heartbeatMs * 2 + 5_000;
+
+/**
+ * Runs one SSE connection over `fetch` streaming, parsed with eventsource-parser, until it
+ * ends. `onAlive` is called at the first byte: only then is the stream known to get through
+ * (a buffering proxy answers the headers but holds the body). Throws a fatal
+ * {@link TidingsHttpError} (4xx).
+ */
+export async function streamSse(
+  settings: RequestSettings,
+  feed: Feed,
+  timing: StreamTiming,
+  signal: AbortSignal,
+  onAlive: () => void,
+): Promise<Outcome> {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal.addEventListener('abort', abort);
+  let alive = false;
+  let stalled = false;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      abort();
+    }, timing.stallMs);
+  };
+  arm();
+  try {
+    const url = endpoint(settings, feed.cursor);
+    const response = await send(settings, url, 'text/event-stream', controller.signal);
+    if (!response.ok) {
+      const error = await TidingsHttpError.from(response);
+      if (error.fatal) throw error;
+      return 'failed';
+    }
+    if (!response.body) return 'unsupported';
+    feed.cursor ??= response.headers.get('tidings-cursor') ?? undefined;
+    const heartbeatMs = Number(response.headers.get('tidings-heartbeat-ms'));
+    if (heartbeatMs > 0) timing.stallMs = stallBound(heartbeatMs);
+    const parser = createParser({
+      onEvent({ id, event = 'message', data }) {
+        if (event === 'reset') feed.reset(JSON.parse(data) as ResetInfo);
+        else if (id) feed.accept({ id, event, data });
+      },
+      onRetry(ms) {
+        timing.retryMs = ms;
+      },
+    });
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      arm();
+      if (!alive) {
+        alive = true;
+        onAlive();
+      }
+      parser.feed(decoder.decode(chunk.value, { stream: true }));
+    }
+    return 'ended';
+  } catch (error) {
+    if (error instanceof TidingsHttpError) throw error;
+    if (stalled) return alive ? 'ended' : 'stalled';
+    if (signal.aborted) return 'aborted';
+    return alive ? 'ended' : 'failed';
+  } finally {
+    clearTimeout(watchdog);
+    signal.removeEventListener('abort', abort);
+    abort();
+  }
+}

@@ -1,0 +1,47 @@
+/** A transport the client can use, best first. */
+export type Transport = 'sse' | 'eventsource' | 'long-poll' | 'poll';
+
+/**
+ * What the subscription is doing, for UIs:
+ * - `connecting`: opening a connection or waiting to retry;
+ * - `open`: an SSE stream is live;
+ * - `polling`: receiving through long-poll or interval polling;
+ * - `offline`: the browser is offline (or the tab is hidden with `whenHidden: 'pause'`), paused;
+ * - `closed`: ended by `close()`, the `signal`, or a fatal error (see {@link Subscription.error}).
+ */
+export type ConnectionState = 'connecting' | 'open' | 'polling' | 'offline' | 'closed';
+
+/** Event names mapped to payload types, e.g. `{ note: { text: string }; ping: null }`. Share it with the publishing side. */
+export type EventMap = Record<string, unknown>;
+
+/** One received event. With a typed {@link EventMap}, `data` is narrowed by `event`. */
+export type TidingsEvent<Events extends EventMap = EventMap> = {
+  [Name in keyof Events & string]: {
+    /** The event's id: an opaque cursor, also usable as `lastEventId` to resume later. */
+    readonly id: string;
+    /** The event name (`message` when the publisher gave none). */
+    readonly event: Name;
+    /** The payload, decoded per the `decode` option. */
+    readonly data: Events[Name];
+  };
+}[keyof Events & string];
+
+/** The server could not continue from the client's position: refetch the app's state, then carry on. */
+export interface ResetInfo {
+  /** `expired` (fell out of retention) or `unknown` (another epoch: restart, wiped broker). */
+  readonly reason: string;
+  /** The position the subscription continues from. */
+  readonly cursor: string;
+}
+
+/** An event as it comes off the wire, before decoding. */
+export interface RawEvent {
+  readonly id: string;
+  readonly event: string;
+  readonly data: string;
+}
+
+/** Headers sent with every request (e.g. auth); a function is called before each request, so tokens can refresh. */
+export type HeadersOption =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>);

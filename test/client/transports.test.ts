@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ClientTestApp, startApp } from './app.js';
+import { range, record } from './recorder.js';
+
+let app: ClientTestApp;
+const cleanup: (() => void)[] = [];
+
+beforeEach(async () => {
+  app = await startApp({ poll: { minIntervalMs: 50, maxIntervalMs: 200 } });
+});
+afterEach(async () => {
+  for (const close of cleanup.splice(0)) close();
+  await app.close();
+});
+
+describe.each([
+  { transport: 'sse', state: 'open' },
+  { transport: 'long-poll', state: 'polling' },
+  { transport: 'poll', state: 'polling' },
+] as const)('forced transport $transport', ({ transport, state }) => {
+  it('receives every event once, in order, and reports state and transport', async () => {
+    const rec = record(app.url, { transport });
+    cleanup.push(() => rec.sub.close());
+    await rec.untilState(state, transport);
+    await rec.until(() => rec.sub.lastEventId !== undefined, 'a start position');
+    await app.publishMany('t', 0, 20);
+    await rec.untilEvents(20);
+    expect(rec.numbers()).toEqual(range(0, 20));
+    expect(rec.sub.transport).toBe(transport);
+    expect(rec.events.at(-1)?.id).toBe(rec.sub.lastEventId);
+    rec.sub.close();
+    expect(rec.sub.state).toBe('closed');
+  });
+});
+
+describe('subscription API', () => {
+  it('works as an async iterator; breaking out closes it', async () => {
+    const rec = record(app.url, { transport: 'sse' });
+    await rec.untilState('open');
+    await rec.until(() => rec.sub.lastEventId !== undefined, 'a start position');
+    await app.publishMany('t', 0, 3);
+    const seen: number[] = [];
+    for await (const event of rec.sub) {
+      seen.push(event.data.n);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toEqual([0, 1, 2]);
+    expect(rec.sub.state).toBe('closed');
+  });
+
+  it('resumes from lastEventId, replaying what it missed', async () => {
+    const ids = await app.publishMany('t', 0, 5);
+    const rec = record(app.url, { transport: 'sse', lastEventId: ids[1] });
+    cleanup.push(() => rec.sub.close());
+    await rec.untilEvents(3);
+    expect(rec.numbers()).toEqual([2, 3, 4]);
+  });
+
+  it('closes when the signal aborts', async () => {
+    const controller = new AbortController();
+    const rec = record(app.url, { transport: 'poll', signal: controller.signal });
+    await rec.untilState('polling');
+    controller.abort();
+    expect(rec.sub.state).toBe('closed');
+  });
+
+  it('a fatal refusal closes the subscription with the server error', async () => {
+    const errors: Error[] = [];
+    const rec = record(app.url, { topics: ['bad topic'], onError: (error) => errors.push(error) });
+    await rec.untilState('closed');
+    expect(rec.sub.error).toMatchObject({ status: 400, code: 'invalid-topic' });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('decodes JSON by default and passes text through with decode: text', async () => {
+    const json = record(app.url, { transport: 'sse' });
+    const text = record(app.url, { transport: 'sse', decode: 'text' });
+    cleanup.push(
+      () => json.sub.close(),
+      () => text.sub.close(),
+    );
+    await json.until(() => json.sub.lastEventId !== undefined, 'a start position');
+    await text.until(() => text.sub.lastEventId !== undefined, 'a start position');
+    await app.rt.publish('t', { n: 1 });
+    await app.rt.publish('t', 'plain words');
+    await json.untilEvents(2);
+    await text.untilEvents(2);
+    expect(json.events.map((event) => event.data)).toEqual([{ n: 1 }, 'plain words']);
+    expect(text.events.map((event) => event.data)).toEqual(['{"n":1}', 'plain words']);
+  });
+});
