@@ -1,4 +1,5 @@
 import { type Broker, MemoryBroker, type RetentionOptions } from '@tidings/core';
+import { natsBroker } from '../nats/nats-target.js';
 import { RedisHubFixture, redisAvailable } from '../redis/redis-fixture.js';
 
 /** How a conformance case wants its broker. */
@@ -48,4 +49,4 @@ const redis: BrokerUnderTest = {
 };
 
 /** Every broker the conformance suite runs against. */
-export const brokers: BrokerUnderTest[] = [memory, redis];
+export const brokers: BrokerUnderTest[] = [memory, redis, natsBroker];

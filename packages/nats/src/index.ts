@@ -1,1 +1,3 @@
-export {};
+export { createNatsBroker, NatsBroker } from './nats-broker.js';
+export type { NatsBrokerOptions } from './options.js';
+export { decodeTopic, encodeTopic } from './subject.js';

@@ -1,0 +1,253 @@
+import {
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  type Broker,
+  type Cursor,
+  type EventListener,
+  type HistoryResult,
+  type PublishRequest,
+  type StoredEvent,
+  TidingsError,
+} from '@tidings/core';
+import { eventHeaders, linkOf, published, timeOf, toStoredEvent } from './codec.js';
+import { mayHaveGap } from './continuity.js';
+import { followSubject } from './live-topic.js';
+import { type NatsBrokerOptions, type ResolvedNatsOptions, resolveNatsOptions } from './options.js';
+import { readSubject } from './read-topic.js';
+import { ensureStream, epochOf, prefixDroppedSeq, streamInfo } from './stream.js';
+import { encodeTopic } from './subject.js';
+import { TopicLinks } from './topic-links.js';
+
+/** JetStream's answer when the expected last subject sequence is not the actual one. */
+const WRONG_LAST_SEQUENCE = 10071;
+/** Appends to one topic racing from other nodes; each retry learns the newer link. */
+const MAX_APPEND_ATTEMPTS = 20;
+
+/**
+ * A {@link Broker} on NATS JetStream. One stream holds the hub: topic `t` is the subject
+ * `<prefix>.<encodeTopic(t)>`, the stream sequence is the hub-wide `seq`, retention is
+ * `max_msgs_per_subject` + `max_age`, and the epoch derives from the stream's creation
+ * time. Live delivery uses one ordered consumer per topic with local subscribers.
+ * Create it with {@link createNatsBroker}.
+ */
+export class NatsBroker implements Broker {
+  private readonly links = new TopicLinks();
+  private readonly live = new Set<() => void>();
+  private epoch: string;
+  private connected = true;
+  private closed = false;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly ownsConnection: boolean,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly options: ResolvedNatsOptions,
+    epoch: string,
+  ) {
+    this.epoch = epoch;
+    void this.watchConnection();
+  }
+
+  /** Connects (unless given a connection), creates or updates the stream, and resolves when ready. */
+  static async create(options: NatsBrokerOptions = {}): Promise<NatsBroker> {
+    const resolved = resolveNatsOptions(options);
+    const nc =
+      options.connection ??
+      (await connect({
+        servers: options.servers ?? '127.0.0.1:4222',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        name: 'tidings',
+      }).catch((error: unknown) => {
+        throw unavailable(error);
+      }));
+    const owns = options.connection === undefined;
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: resolved.timeoutMs });
+      const info = await ensureStream(jsm, resolved.stream);
+      const js = jetstream(nc, { timeout: resolved.timeoutMs });
+      return new NatsBroker(nc, owns, js, jsm, resolved, epochOf(info));
+    } catch (error) {
+      if (owns) await nc.close();
+      throw unavailable(error);
+    }
+  }
+
+  /** The stream this broker writes to. */
+  get streamName(): string {
+    return this.options.stream.name;
+  }
+
+  /** The subject topic `topic` is stored on. */
+  subjectOf(topic: string): string {
+    return `${this.options.stream.prefix}.${encodeTopic(topic)}`;
+  }
+
+  async publish(request: PublishRequest): Promise<StoredEvent> {
+    this.assertReachable();
+    return this.links.serialize(request.topic, () => this.append(request));
+  }
+
+  async head(): Promise<Cursor> {
+    const info = await this.info();
+    return { epoch: this.epoch, seq: info.state.last_seq };
+  }
+
+  async history(topics: readonly string[], after: Cursor, limit: number): Promise<HistoryResult> {
+    const info = await this.info();
+    const head: Cursor = { epoch: this.epoch, seq: info.state.last_seq };
+    if (after.epoch !== this.epoch || after.seq > head.seq) return { reset: true, reason: 'unknown', head };
+    const droppedSeq = prefixDroppedSeq(info, Date.now());
+    const oldestTime = this.options.now() - this.options.stream.maxAgeMs;
+    const pages = await this.guard(() =>
+      Promise.all(
+        topics.map((topic) =>
+          readSubject(
+            this.js,
+            this.streamName,
+            this.subjectOf(topic),
+            after.seq,
+            limit + 1,
+            this.options.timeoutMs,
+          ),
+        ),
+      ),
+    );
+    const events: StoredEvent[] = [];
+    for (const [index, messages] of pages.entries()) {
+      const topic = topics[index]!;
+      const first = messages[0];
+      const gap = await mayHaveGap({
+        cursor: after.seq,
+        first: first && { seq: first.seq, link: linkOf(first), time: timeOf(first) },
+        olderRetained: () => this.hasRetainedUpTo(topic, after.seq),
+        agedSeq: droppedSeq,
+        oldestTime,
+      });
+      if (gap) return { reset: true, reason: 'expired', head };
+      for (const message of messages) events.push(toStoredEvent(this.epoch, topic, message));
+    }
+    if (topics.length > 1) events.sort((a, b) => a.seq - b.seq);
+    const more = events.length > limit;
+    return { reset: false, events: more ? events.slice(0, limit) : events, more };
+  }
+
+  async subscribe(topic: string, listener: EventListener): Promise<() => void> {
+    const from = (await this.head()).seq + 1;
+    const stop = await this.guard(() =>
+      followSubject(this.js, this.streamName, this.subjectOf(topic), from, (message) => {
+        this.links.remember(topic, message.seq);
+        listener(toStoredEvent(this.epoch, topic, message));
+      }),
+    );
+    this.live.add(stop);
+    return () => {
+      if (this.live.delete(stop)) stop();
+    };
+  }
+
+  /**
+   * Deletes the hub's stream: all history goes, and cursors of every node reset `unknown`
+   * (the next use recreates the stream with a new epoch). For tests and decommissioning.
+   */
+  async deleteStream(): Promise<void> {
+    await this.guard(() => this.jsm.streams.delete(this.streamName));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of this.live) stop();
+    this.live.clear();
+    if (this.ownsConnection) await this.nc.close();
+  }
+
+  /** One append: expects the topic's last known sequence; a newer one (another node's append) is learnt and retried. */
+  private async append(request: PublishRequest): Promise<StoredEvent> {
+    const { topic, event, data } = request;
+    const subject = this.subjectOf(topic);
+    const time = this.options.now();
+    const headers = eventHeaders(event, time);
+    let link = this.links.get(topic);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ack = await this.js.publish(subject, data, {
+          headers,
+          expect: { lastSubjectSequence: link },
+          timeout: this.options.timeoutMs,
+        });
+        this.links.remember(topic, ack.seq);
+        return published(this.epoch, ack.seq, request, time);
+      } catch (error) {
+        if (attempt >= MAX_APPEND_ATTEMPTS || !isWrongLastSequence(error)) throw unavailable(error);
+        link = (await this.guard(() => this.lastSeqOf(subject))) ?? 0;
+      }
+    }
+  }
+
+  private async lastSeqOf(subject: string): Promise<number | undefined> {
+    const last = await this.jsm.streams.getMessage(this.streamName, { last_by_subj: subject });
+    return last?.seq;
+  }
+
+  private async hasRetainedUpTo(topic: string, seq: number): Promise<boolean> {
+    const last = await this.guard(() => this.lastSeqOf(this.subjectOf(topic)));
+    return last !== undefined && last <= seq;
+  }
+
+  /** Stream info, refreshing the epoch (a recreated stream has a new one). */
+  private async info() {
+    const info = await this.guard(async () => {
+      const found = await streamInfo(this.jsm, this.streamName);
+      return found ?? (await ensureStream(this.jsm, this.options.stream));
+    });
+    this.epoch = epochOf(info);
+    return info;
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    this.assertReachable();
+    try {
+      return await operation();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private assertReachable(): void {
+    if (this.closed) throw new TidingsError('broker-unavailable', 'The NATS broker is closed');
+    if (!this.connected || this.nc.isClosed()) {
+      throw new TidingsError('broker-unavailable', 'NATS is unreachable; retry shortly');
+    }
+  }
+
+  /** Tracks the connection so calls fail fast while NATS is away. */
+  private async watchConnection(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') this.connected = false;
+      else if (status.type === 'reconnect') this.connected = true;
+    }
+  }
+}
+
+/** Creates a {@link NatsBroker}: connects, creates or updates the hub's stream. */
+export function createNatsBroker(options: NatsBrokerOptions = {}): Promise<NatsBroker> {
+  return NatsBroker.create(options);
+}
+
+function isWrongLastSequence(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === WRONG_LAST_SEQUENCE;
+}
+
+function unavailable(error: unknown): TidingsError {
+  if (error instanceof TidingsError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new TidingsError('broker-unavailable', `NATS request failed: ${reason}`, { cause: error });
+}

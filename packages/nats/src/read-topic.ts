@@ -1,0 +1,35 @@
+import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+
+/**
+ * Reads up to `max` retained messages of one subject with a stream sequence above `after`,
+ * through a short-lived ordered consumer (JetStream 2.9 has no batched direct get), which
+ * is deleted afterwards.
+ */
+export async function readSubject(
+  js: JetStreamClient,
+  stream: string,
+  subject: string,
+  after: number,
+  max: number,
+  timeoutMs: number,
+): Promise<JsMsg[]> {
+  const consumer = await js.consumers.get(stream, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: after + 1,
+  });
+  try {
+    const pending = (await consumer.info(true)).num_pending;
+    const wanted = Math.min(pending, max);
+    if (wanted === 0) return [];
+    const messages: JsMsg[] = [];
+    // Stops at `wanted`, or at `expires` if some were trimmed meanwhile.
+    for await (const message of await consumer.fetch({ max_messages: wanted, expires: timeoutMs })) {
+      messages.push(message);
+      if (messages.length === wanted) break;
+    }
+    return messages;
+  } finally {
+    consumer.delete().catch(() => {});
+  }
+}
