@@ -80,6 +80,11 @@ export class NatsBroker implements Broker {
     }
   }
 
+  /** False while NATS is unreachable (calls then fail fast with `broker-unavailable`) and after `close()`. */
+  get available(): boolean {
+    return this.connected && !this.closed && !this.nc.isClosed();
+  }
+
   /** The stream this broker writes to. */
   get streamName(): string {
     return this.options.stream.name;

@@ -1,0 +1,66 @@
+import { isTidingsError, parseEventId } from '@tidings/core';
+import { createNatsBroker, type NatsBroker } from '@tidings/nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireService } from '../helpers/services.js';
+import { openSse } from '../helpers/sse-client.js';
+import { until } from '../redis/until.js';
+import { type AppNode, startNode } from './app-node.js';
+import { canSpawnNats, NatsProcess } from './nats-process.js';
+
+const spawnable = await requireService('nats-server binary', canSpawnNats());
+
+/** NATS going away neither hangs publishers nor closes streams, and nothing is lost. */
+describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
+  let nats: NatsProcess;
+  let node: AppNode | undefined;
+  const brokers: NatsBroker[] = [];
+  beforeAll(async () => {
+    nats = await NatsProcess.start();
+  });
+  afterAll(async () => {
+    await node?.close();
+    for (const broker of brokers) await broker.close();
+    await nats?.stop();
+  });
+
+  it('keeps streams open, rejects publish fast, reconnects, resumes live delivery and keeps history', async () => {
+    // A request timeout longer than the test: a rejection can only be the fast path.
+    const options = { servers: nats.url, stream: 'faults', timeoutMs: 60_000 };
+    const subscriberNode = await createNatsBroker(options);
+    const publisher = await createNatsBroker(options);
+    brokers.push(subscriberNode, publisher);
+    node = await startNode(subscriberNode, { heartbeatMs: 1_000 });
+    const stream = await openSse(node.endpoint('orders'));
+    const before = await publisher.publish({ topic: 'orders', event: undefined, data: 'before' });
+    expect((await stream.waitForEvents(1))[0]!.data).toBe('before');
+
+    await nats.kill();
+    await until(() => Promise.resolve(publisher.available || subscriberNode.available), false);
+    const failure = await publisher
+      .publish({ topic: 'orders', event: undefined, data: 'lost' })
+      .catch((e) => e);
+    expect(isTidingsError(failure) && failure.code).toBe('broker-unavailable');
+    // New requests are refused with a JSON 503; the open stream keeps its heartbeats.
+    const refused = await fetch(node.endpoint('orders'), { headers: { accept: 'text/event-stream' } });
+    expect(refused.status).toBe(503);
+    expect((await refused.json()).error.code).toBe('broker-unavailable');
+    const beats = stream.comments.length;
+    await stream.waitForComment(() => stream.comments.length > beats + 1);
+
+    await nats.restart();
+    await until(() => Promise.resolve(publisher.available && subscriberNode.available), true, 15_000);
+    const afterOutage = await publisher.publish({ topic: 'orders', event: undefined, data: 'after' });
+    const [, live] = await stream.waitForEvents(2);
+    expect(live).toMatchObject({ id: afterOutage.id, data: 'after' });
+    expect(stream.events).toHaveLength(2);
+    // The stream survived the crash (file store): same epoch, history intact, replayed on resume.
+    expect(parseEventId(afterOutage.id).epoch).toBe(parseEventId(before.id).epoch);
+    const resumed = await openSse(node.endpoint('orders'), {
+      'last-event-id': `${parseEventId(before.id).epoch}-0`,
+    });
+    const replayed = await resumed.waitForEvents(2);
+    expect(replayed.map((e) => e.data)).toEqual(['before', 'after']);
+    resumed.close();
+    stream.close();
+  });
+});
