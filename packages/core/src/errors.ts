@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'method-not-allowed'
   | 'too-many-requests'
   | 'header-too-large'
+  | 'uri-too-long'
   | 'shutting-down'
   | 'broker-unavailable'
   | 'internal';
@@ -31,6 +32,7 @@ const STATUS: Record<ErrorCode, number> = {
   'method-not-allowed': 405,
   'too-many-requests': 429,
   'header-too-large': 431,
+  'uri-too-long': 414,
   'shutting-down': 503,
   'broker-unavailable': 503,
   internal: 500,

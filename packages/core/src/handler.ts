@@ -1,3 +1,5 @@
+import type { TokenAuth } from './auth/token.js';
+import { type CorsOptions, createCors } from './cors.js';
 import { isTidingsError, TidingsError } from './errors.js';
 import type { Hub } from './hub.js';
 import { respondPoll } from './poll.js';
@@ -31,6 +33,21 @@ export interface HandlerOptions<Ctx> {
    * Default: none — responses are `private, no-store`.
    */
   publicTopics?: (topic: string) => boolean;
+  /**
+   * Signed subscription tokens (`tokenAuth({ secret })`): every request needs a valid token
+   * (401 otherwise), may only subscribe to topics it grants (403 otherwise), and an open
+   * stream ends with `event: auth-expired` when the token expires. A request naming no
+   * topic subscribes to the token's exact topics. Default: no token needed.
+   */
+  auth?: TokenAuth;
+  /**
+   * The key of per-key connection limits (`limits.maxConnectionsPerKey`): a user id, or the
+   * client IP as the framework resolves it (Express `req.ip` honours `trust proxy`; behind a
+   * proxy the socket address is the proxy's). Default: no per-key limit.
+   */
+  connectionKey?: (ctx: Ctx) => string | undefined;
+  /** Cross-origin access: allowed origins, credentials, preflight. Default: no CORS headers. */
+  cors?: CorsOptions;
 }
 
 /** Serves one request on a hub: SSE stream, poll or long-poll, or a JSON error. */
@@ -42,12 +59,19 @@ export type RealtimeHandler<Ctx> = (req: RealtimeRequest, sink: ResponseSink, ct
  */
 export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}): RealtimeHandler<Ctx> {
   const { maxTopicsPerRequest, publicMaxAgeSeconds } = hub.options;
-  return async (req, sink, ctx) => {
+  const { limiter } = hub;
+  const cors = options.cors ? createCors(options.cors) : undefined;
+  return async (rawReq, rawSink, ctx) => {
+    const sink = cors ? cors.wrap(rawReq, rawSink) : rawSink;
     try {
+      if (cors && rawReq.method === 'OPTIONS') return cors.preflight(rawReq, rawSink);
       if (hub.closed) throw new TidingsError('shutting-down', 'The server is shutting down; retry shortly');
-      if (req.method !== 'GET') throw new TidingsError('method-not-allowed', 'Use GET');
+      if (rawReq.method !== 'GET') throw new TidingsError('method-not-allowed', 'Use GET');
+      const req = limiter.checkLengths(rawReq);
       const request = parseRequest(req, maxTopicsPerRequest);
-      const topics = options.topics ? unique(await options.topics(ctx, request.topics)) : request.topics;
+      const claims = options.auth ? await options.auth.verify(req) : undefined;
+      const named = claims && request.topics.length === 0 ? claims.grant.exactTopics() : request.topics;
+      const topics = options.topics ? unique(await options.topics(ctx, named)) : named;
       if (topics.length === 0)
         throw new TidingsError('missing-topic', 'Name at least one topic: ?topic=<name>');
       if (topics.length > maxTopicsPerRequest) {
@@ -57,24 +81,43 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
         );
       }
       for (const topic of topics) assertTopic(topic);
+      const denied = claims && topics.find((topic) => !claims.grant.allows(topic));
+      if (denied) throw new TidingsError('forbidden', `The token does not grant topic ${denied}`);
       if (options.authorize && !(await options.authorize(ctx, topics))) {
         throw new TidingsError('forbidden', 'Not allowed to subscribe to these topics');
       }
+      const held = request.sse || request.waitSeconds > 0;
+      const release = held
+        ? limiter.acquire(request.sse ? 'sse' : 'longPoll', options.connectionKey?.(ctx))
+        : noop;
       if (request.sse) {
-        await SseStream.open(hub, req, sink, topics, request.cursor);
+        sink.onClose(release);
+        try {
+          await SseStream.open(hub, req, sink, topics, request.cursor, claims?.expiresAt);
+        } catch (error) {
+          release();
+          throw error;
+        }
       } else {
         const isPublic = options.publicTopics !== undefined && topics.every(options.publicTopics);
         const cacheControl = isPublic ? `public, max-age=${publicMaxAgeSeconds}` : 'private, no-store';
-        await respondPoll(hub, sink, request, topics, cacheControl);
+        try {
+          await respondPoll(hub, sink, request, topics, cacheControl);
+        } finally {
+          release();
+        }
       }
     } catch (error) {
-      sendError(sink, error);
+      if (isTidingsError(error)) limiter.refused(error.code);
+      sendError(sink, error, limiter.limits.retryAfterSeconds);
     }
   };
 }
 
+function noop(): void {}
+
 /** Answers with `{ "error": { "code", "message" } }`; unexpected errors become a bare 500. */
-export function sendError(sink: ResponseSink, error: unknown): void {
+export function sendError(sink: ResponseSink, error: unknown, retryAfterSeconds = 5): void {
   const known = isTidingsError(error)
     ? error
     : new TidingsError('internal', 'Internal error', { cause: error });
@@ -83,7 +126,7 @@ export function sendError(sink: ResponseSink, error: unknown): void {
     'cache-control': 'no-store',
   };
   if (known.code === 'method-not-allowed') headers.allow = 'GET';
-  if (known.status === 503) headers['retry-after'] = '5';
+  if (known.status === 503 || known.status === 429) headers['retry-after'] = String(retryAfterSeconds);
   try {
     sink.writeHead(known.status, headers);
     sink.end(JSON.stringify(known.toJSON()));

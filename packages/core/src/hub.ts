@@ -1,10 +1,14 @@
 import { LRUCache } from 'lru-cache';
+import { ExpirySchedule } from './auth/expiry-schedule.js';
 import type { Broker, StoredEvent } from './broker.js';
+import { type CloseOptions, spreadOver } from './drain.js';
 import { TidingsError } from './errors.js';
 import { HeartbeatSchedule } from './heartbeat.js';
+import { ConnectionLimiter, resolveLimits } from './limits.js';
 import { MemoryBroker } from './memory-broker.js';
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
 import { encodeEvent } from './sse-encoder.js';
+import { SseStream } from './sse-stream.js';
 import { type DisconnectReason, emptyStats, type HubStats } from './stats.js';
 import { assertEventName, assertTopic } from './topic.js';
 
@@ -39,6 +43,10 @@ export class Hub {
   readonly options: ResolvedHubOptions;
   /** The one heartbeat timer of this hub's SSE streams. */
   readonly heartbeat: HeartbeatSchedule;
+  /** The one timer that closes streams whose token expired (`event: auth-expired`). */
+  readonly expiry: ExpirySchedule;
+  /** Connection and request-size limits; see {@link LimitOptions}. */
+  readonly limiter: ConnectionLimiter;
   private readonly ownsBroker: boolean;
   private readonly channels = new Map<string, Channel>();
   private readonly connections = new Map<Subscriber, Transport>();
@@ -52,6 +60,8 @@ export class Hub {
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.retention, this.options.now);
     this.heartbeat = new HeartbeatSchedule(this.options.heartbeatMs);
+    this.expiry = new ExpirySchedule();
+    this.limiter = new ConnectionLimiter(resolveLimits(options.limits));
   }
 
   /** True once {@link Hub.close} was called: new requests get `503 shutting-down`. */
@@ -168,11 +178,21 @@ export class Hub {
 
   /**
    * Ends every stream and pending long-poll (reason `server-close`), stops the heartbeat and
-   * closes the broker if the hub created it. New requests get `503 shutting-down`.
+   * closes the broker if the hub created it. New requests get `503 shutting-down` at once and
+   * pending long-polls are answered at once; with `graceMs`, open SSE streams end in random
+   * order spread over that time, each told a fresh random `retry:`, so a rolling deploy does
+   * not make every client reconnect in the same instant.
    */
-  async close(): Promise<void> {
+  async close(options: CloseOptions = {}): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    const streams: Subscriber[] = [];
+    for (const subscriber of [...this.connections.keys()]) {
+      if (subscriber instanceof SseStream) streams.push(subscriber);
+      else subscriber.close('server-close');
+    }
+    await spreadOver(streams, options.graceMs ?? 0, (stream) => stream.close('server-close'));
+    this.expiry.stop();
     this.heartbeat.stop();
     for (const subscriber of [...this.connections.keys()]) subscriber.close('server-close');
     if (this.ownsBroker) await this.broker.close();

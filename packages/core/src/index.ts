@@ -1,3 +1,15 @@
+export { AUTH_EXPIRED_FRAME } from './auth/auth-expired.js';
+export { EXPIRY_RESOLUTION_MS } from './auth/expiry-schedule.js';
+export { type MintTokenOptions, mintToken, type SigningKey } from './auth/mint-token.js';
+export {
+  type TokenAlgorithm,
+  type TokenAuth,
+  type TokenAuthOptions,
+  type TokenClaims,
+  tokenAuth,
+} from './auth/token.js';
+export type { TokenSourceOptions } from './auth/token-source.js';
+export { isValidTopicPattern, TopicGrant } from './auth/topic-pattern.js';
 export type {
   Broker,
   EventListener,
@@ -7,6 +19,8 @@ export type {
   RetentionOptions,
   StoredEvent,
 } from './broker.js';
+export { type Cors, type CorsOptions, createCors } from './cors.js';
+export type { CloseOptions } from './drain.js';
 export { type ErrorCode, isTidingsError, TidingsError } from './errors.js';
 export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId } from './event-id.js';
 export { type FrameworkResponse, toFrameworkSink } from './framework-sink.js';
@@ -18,6 +32,13 @@ export {
   sendError,
 } from './handler.js';
 export { createHub, Hub, type PublishOptions, type Subscriber } from './hub.js';
+export {
+  type ConnectionKind,
+  ConnectionLimiter,
+  type LimiterSnapshot,
+  type LimitOptions,
+  type ResolvedLimits,
+} from './limits.js';
 export { DEFAULT_RETENTION, MemoryBroker } from './memory-broker.js';
 export {
   createNodeHandler,

@@ -1,4 +1,5 @@
 import type { Broker, RetentionOptions } from './broker.js';
+import { type LimitOptions, resolveLimits } from './limits.js';
 
 /** Options of a {@link Hub}. Every number has a documented, production-safe default. */
 export interface HubOptions {
@@ -22,6 +23,8 @@ export interface HubOptions {
   maxReplay?: number;
   /** Longest a long-poll is held, ms (`Prefer: wait=N` is capped to it). Default 30,000. */
   maxWaitMs?: number;
+  /** Connection limits and request-size limits; see {@link LimitOptions} for the defaults. */
+  limits?: LimitOptions;
   /** Adaptive polling advice (`retryAfterMs`). */
   poll?: PollAdviceOptions;
   /** `max-age` of poll responses whose topics are all public, seconds. Default 1. */
@@ -56,6 +59,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     maxTopicsPerRequest: options.maxTopicsPerRequest ?? 32,
     maxReplay: options.maxReplay ?? 1_000,
     maxWaitMs: options.maxWaitMs ?? 30_000,
+    limits: resolveLimits(options.limits),
     publicMaxAgeSeconds: options.publicMaxAgeSeconds ?? 1,
     now: options.now ?? Date.now,
     poll: {

@@ -1,3 +1,5 @@
+import { AUTH_EXPIRED_FRAME } from './auth/auth-expired.js';
+import type { Expiring } from './auth/expiry-schedule.js';
 import type { HistoryResult, StoredEvent } from './broker.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
@@ -16,7 +18,7 @@ interface Held {
  * releases the live events held during the replay that are newer than the last replayed
  * one — so there is no gap and no duplicate at the seam.
  */
-export class SseStream implements Subscriber {
+export class SseStream implements Subscriber, Expiring {
   /** Sequence number of the newest event written; older or equal ones are dropped. */
   private lastSeq = 0;
   /** Live events held back during replay; `null` once live. */
@@ -30,6 +32,8 @@ export class SseStream implements Subscriber {
     private readonly hub: Hub,
     private readonly sink: ResponseSink,
     private readonly topics: readonly string[],
+    /** When the subscription's token expires (epoch ms), if it has one. */
+    private readonly expiresAt: number | undefined,
   ) {}
 
   /**
@@ -42,8 +46,9 @@ export class SseStream implements Subscriber {
     sink: ResponseSink,
     topics: readonly string[],
     cursor: Cursor | null,
+    expiresAt?: number,
   ): Promise<void> {
-    const stream = new SseStream(hub, sink, topics);
+    const stream = new SseStream(hub, sink, topics, expiresAt);
     sink.onClose(() => stream.close('client-closed'));
     hub.track(stream, 'sse');
     try {
@@ -81,15 +86,22 @@ export class SseStream implements Subscriber {
     this.write(HEARTBEAT);
   }
 
+  /** The token ran out: `event: auth-expired`, then the stream ends. */
+  expire(): void {
+    this.close('auth-expired');
+  }
+
   close(reason: DisconnectReason): void {
     if (this.ended) return;
     this.ended = true;
     this.held = null;
     this.hub.heartbeat.delete(this);
+    if (this.expiresAt !== undefined) this.hub.expiry.delete(this);
     this.hub.detach(this, this.topics);
     this.hub.untrack(this, reason);
     if (!this.headed || reason === 'client-closed') return;
-    if (reason === 'server-close') this.sink.end();
+    if (reason === 'auth-expired') this.sink.end(AUTH_EXPIRED_FRAME);
+    else if (reason === 'server-close') this.sink.end(drainRetry(this.hub));
     else this.sink.destroy();
   }
 
@@ -133,7 +145,9 @@ export class SseStream implements Subscriber {
       this.lastSeq = heldSeq;
       this.write(frame);
     }
-    if (!this.ended) this.hub.heartbeat.add(this);
+    if (this.ended) return;
+    this.hub.heartbeat.add(this);
+    if (this.expiresAt !== undefined) this.hub.expiry.add(this, this.expiresAt);
   }
 
   private write(chunk: Buffer): void {
@@ -159,4 +173,10 @@ function streamHeaders(httpVersion: string, cursor: string): Record<string, stri
   };
   if (httpVersion === '1.1') headers.connection = 'keep-alive';
   return headers;
+}
+
+/** A fresh random reconnect delay for a stream the server ends, so its clients come back spread out. */
+function drainRetry(hub: Hub): string {
+  const { retryMs, retryJitterMs } = hub.options;
+  return `retry: ${Math.floor(Math.random() * (retryMs + retryJitterMs))}\n\n`;
 }

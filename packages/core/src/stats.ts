@@ -5,6 +5,7 @@
 export type DisconnectReason =
   | 'client-closed'
   | 'slow-consumer'
+  | 'auth-expired'
   | 'server-close'
   | 'write-error'
   | 'broker-error'
@@ -42,6 +43,7 @@ export function emptyStats(): HubStats {
     disconnects: {
       'client-closed': 0,
       'slow-consumer': 0,
+      'auth-expired': 0,
       'server-close': 0,
       'write-error': 0,
       'broker-error': 0,
