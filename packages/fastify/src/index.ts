@@ -26,7 +26,8 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
   const api = realtimeApi(options);
   const handle = createHandler<FastifyRequest>(api.hub, options);
   fastify.decorate('realtime', api);
-  fastify.addHook('onClose', () => api.close());
+  // preClose, not onClose: Fastify closes the server before onClose hooks, and the server waits for open streams.
+  fastify.addHook('preClose', () => api.close());
   await fastify.register(
     async (routes) => {
       routes.all('/', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -55,8 +56,9 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
  * Encapsulation-aware: `app.realtime` is decorated on the context that registers the plugin
  * (once per context), and the route is registered under its prefix. Poll and error responses
  * go through `reply.send` (hooks, compression, logging); an SSE stream calls `reply.hijack()`
- * and writes to `reply.raw`, so no `onSend` hook or compression can buffer it. Closing the
- * Fastify instance closes the hub (ending open streams, so `app.close()` does not hang).
+ * and writes to `reply.raw`, so no `onSend` hook or compression can buffer it (`onRequest`,
+ * `preHandler` and `onResponse` still run). `app.close()` closes the hub first (`preClose`),
+ * ending open streams so the server can close.
  */
 export const realtime = fastifyPlugin(plugin, { fastify: '5.x', name: '@tidings/fastify' });
 export default realtime;

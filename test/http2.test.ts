@@ -1,0 +1,184 @@
+import { once } from 'node:events';
+import http2, { type ClientHttp2Session, type ClientHttp2Stream, type Http2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { Hub } from '@tidings/core';
+import { realtime as fastifyRealtime } from '@tidings/fastify';
+import { realtime as fetchRealtime } from '@tidings/fetch';
+import { realtime as koaRealtime } from '@tidings/koa';
+import { realtime as nodeRealtime } from '@tidings/node';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
+import Koa from 'koa';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+/** An app served over cleartext HTTP/2 (h2c) on 127.0.0.1. */
+interface H2App {
+  readonly origin: string;
+  readonly hub: Hub;
+  close(): Promise<void>;
+}
+
+/** Listens on port 0 and, on close, destroys live sessions (streams would hold `close()` open). */
+async function serveH2(server: Http2Server, hub: Hub, closeApp: () => Promise<void>): Promise<H2App> {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    hub,
+    close: async () => {
+      await closeApp();
+      for (const session of sessions) session.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const targets: Array<{ name: string; start(): Promise<H2App> }> = [
+  {
+    name: 'node:http2',
+    start: async () => {
+      const rt = nodeRealtime();
+      return serveH2(http2.createServer(rt), rt.hub, rt.close);
+    },
+  },
+  {
+    name: 'fastify (http2: true)',
+    start: async () => {
+      const app = Fastify({ http2: true });
+      await app.register(fastifyRealtime, { prefix: '/realtime' });
+      await app.ready();
+      return serveH2(app.server, app.realtime.hub, () => app.close());
+    },
+  },
+  {
+    name: 'koa on node:http2',
+    start: async () => {
+      const app = new Koa();
+      const rt = koaRealtime({ path: '/realtime' });
+      app.use(rt);
+      return serveH2(http2.createServer(app.callback()), rt.hub, rt.close);
+    },
+  },
+  {
+    name: 'fetch on @hono/node-server http2',
+    start: async () => {
+      const app = new Hono();
+      const rt = fetchRealtime();
+      app.all('/realtime', (c) => rt(c.req.raw));
+      return serveH2(http2.createServer(getRequestListener(app.fetch)), rt.hub, rt.close);
+    },
+  },
+];
+
+/** One SSE subscription on an HTTP/2 stream of a shared session. */
+interface H2Subscription {
+  readonly stream: ClientHttp2Stream;
+  readonly headers: http2.IncomingHttpHeaders;
+  readonly events: EventSourceMessage[];
+}
+
+async function subscribe(session: ClientHttp2Session, path: string): Promise<H2Subscription> {
+  const stream = session.request({ ':path': path, accept: 'text/event-stream' });
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => events.push(event) });
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => parser.feed(chunk));
+  stream.on('error', () => {}); // a reset stream errors; the test looks at the server side
+  const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+  return { stream, headers, events };
+}
+
+describe.each(targets)('HTTP/2: $name', (target) => {
+  const apps: H2App[] = [];
+  const sessions: ClientHttp2Session[] = [];
+  afterEach(async () => {
+    for (const session of sessions.splice(0)) session.destroy();
+    for (const app of apps.splice(0)) await app.close();
+  });
+  async function connect(): Promise<{ app: H2App; session: ClientHttp2Session }> {
+    const app = await target.start();
+    apps.push(app);
+    const session = http2.connect(app.origin);
+    sessions.push(session);
+    await once(session, 'connect');
+    return { app, session };
+  }
+
+  it('serves many concurrent subscriptions on one session, and cleans up on RST_STREAM and session end', async () => {
+    const { app, session } = await connect();
+    const count = 60;
+    const subscriptions = await Promise.all(
+      Array.from({ length: count }, (_, i) => subscribe(session, `/realtime?topic=t${i % 6}&topic=all`)),
+    );
+    for (const { headers } of subscriptions) {
+      expect(headers[':status']).toBe(200);
+      expect(headers['content-type']).toBe('text/event-stream; charset=utf-8');
+      expect(headers.connection).toBeUndefined();
+    }
+    expect(app.hub.stats()).toMatchObject({ connections: { sse: count }, topics: 7 });
+
+    await app.hub.publish('all', 'to everyone');
+    await app.hub.publish('t3', 'to a sixth');
+    await vi.waitFor(() => {
+      for (const [i, { events }] of subscriptions.entries()) {
+        expect(events.map((event) => event.data)).toEqual(
+          i % 6 === 3 ? ['to everyone', 'to a sixth'] : ['to everyone'],
+        );
+      }
+    });
+
+    // RST_STREAM (CANCEL) on every other stream: each ends its subscription, the session lives on.
+    for (const { stream } of subscriptions.filter((_, i) => i % 2 === 0)) {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }
+    await vi.waitFor(() => expect(app.hub.stats().connections.sse).toBe(count / 2));
+    expect(app.hub.stats().disconnects['client-closed']).toBe(count / 2);
+    await app.hub.publish('all', 'after the resets');
+    await vi.waitFor(() => {
+      for (const { events } of subscriptions.filter((_, i) => i % 2 === 1)) {
+        expect(events.at(-1)?.data).toBe('after the resets');
+      }
+    });
+
+    session.destroy();
+    await vi.waitFor(() => expect(app.hub.stats()).toMatchObject({ connections: { sse: 0 }, topics: 0 }));
+  });
+
+  it('answers polls and JSON errors on the same session', async () => {
+    const { session } = await connect();
+    const request = async (path: string) => {
+      const stream = session.request({ ':path': path });
+      stream.setEncoding('utf8');
+      let body = '';
+      stream.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+      await once(stream, 'end');
+      return { status: headers[':status'], headers, body: JSON.parse(body) };
+    };
+    const poll = await request('/realtime?topic=news');
+    expect(poll.status).toBe(200);
+    expect(poll.body).toMatchObject({ events: [], cursor: expect.any(String) });
+    expect(poll.headers.etag).toBe(`"${poll.body.cursor}"`);
+    const refused = await request('/realtime?topic=bad%20topic');
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid-topic');
+  });
+
+  it('ends open streams when the app closes', async () => {
+    const { app, session } = await connect();
+    const { stream } = await subscribe(session, '/realtime?topic=bye');
+    const ended = once(stream, 'close');
+    await app.hub.close();
+    await ended;
+    expect(app.hub.stats().disconnects['server-close']).toBe(1);
+  });
+});
