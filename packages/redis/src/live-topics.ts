@@ -2,7 +2,7 @@ import type { Cursor, EventListener, HistoryResult, StoredEvent } from '@tidings
 import type { GuardedConnection } from './connection.js';
 import { decodeMessage } from './message.js';
 
-/** Reads a topic's history after a cursor (the broker's `history`). */
+/** Reads history after a cursor (the broker's `history`). */
 export type HistoryReader = (
   topics: readonly string[],
   after: Cursor,
@@ -14,8 +14,6 @@ class LiveTopic {
   readonly listeners = new Set<EventListener>();
   /** The last event handed to the listeners; older or equal ones are duplicates. */
   position: Cursor = { epoch: '', seq: 0 };
-  /** Live messages held while a catch-up after a reconnect reads history; `null` when live. */
-  held: StoredEvent[] | null = null;
   ready: Promise<void> = Promise.resolve();
 
   deliver(event: StoredEvent): void {
@@ -28,16 +26,26 @@ class LiveTopic {
   }
 }
 
-const CATCH_UP_PAGE = 1000;
+/** Topics per history read of a catch-up, and channels per SUBSCRIBE of a restore. */
+const TOPICS_PER_READ = 100;
+const CHANNELS_PER_SUBSCRIBE = 1000;
+const PAGE = 1000;
+const RESTORE_ATTEMPTS = 40;
+const RESTORE_RETRY_MS = 250;
 
 /**
  * The live side of the Redis broker, on its own subscriber connection: one `SUBSCRIBE` per
  * topic with local listeners, dropped with the last listener. ioredis reconnects with back-off;
  * after a reconnect every channel is subscribed again and the events published while the
- * connection was down are read from the streams, so live delivery continues without a gap.
+ * connection was down are read from the streams and delivered — across all topics in sequence
+ * order, before the live messages that arrived meanwhile — so delivery continues without a gap.
  */
 export class LiveTopics {
   private readonly topics = new Map<string, LiveTopic>();
+  /** Live messages held while a catch-up reads history; `null` when live. */
+  private held: StoredEvent[] | null = null;
+  private restoring: Promise<void> | undefined;
+  private restoreAgain = false;
   private wasReady: boolean;
 
   constructor(
@@ -51,7 +59,7 @@ export class LiveTopics {
     this.wasReady = client.status === 'ready';
     client.on('message', (channel: string, message: string) => this.receive(channel, message));
     client.on('ready', () => {
-      if (this.wasReady) this.restore().catch(onError);
+      if (this.wasReady) this.restore();
       this.wasReady = true;
     });
   }
@@ -103,44 +111,93 @@ export class LiveTopics {
   private receive(channel: string, message: string): void {
     if (!channel.startsWith(this.channelPrefix)) return;
     const topic = channel.slice(this.channelPrefix.length);
-    const live = this.topics.get(topic);
-    const event = live && decodeMessage(topic, message);
-    if (!live || !event) return;
-    if (live.held) live.held.push(event);
-    else live.deliver(event);
+    const event = this.topics.has(topic) ? decodeMessage(topic, message) : undefined;
+    if (!event) return;
+    if (this.held) this.held.push(event);
+    else this.topics.get(topic)?.deliver(event);
   }
 
-  /** After a reconnect: subscribe every channel again, then deliver what was missed. */
-  private async restore(): Promise<void> {
-    const entries = [...this.topics];
-    if (entries.length === 0) return;
-    for (const [, live] of entries) live.held ??= [];
-    try {
-      const channels = entries.map(([topic]) => this.channelPrefix + topic);
-      await this.connection.run((client) => client.subscribe(...channels));
-      await Promise.all(entries.map(([topic, live]) => this.catchUp(topic, live)));
-    } finally {
-      for (const [, live] of entries) this.release(live);
+  /** Restores after a reconnect, one restore at a time (a reconnect during one runs another). */
+  private restore(): void {
+    if (this.restoring) {
+      this.restoreAgain = true;
+      return;
     }
-  }
-
-  private async catchUp(topic: string, live: LiveTopic): Promise<void> {
-    for (;;) {
-      const page = await this.readHistory([topic], live.position, CATCH_UP_PAGE);
-      if (page.reset) {
-        // The history since our position is gone (a wiped or trimmed Redis): carry on live.
-        this.onError(new Error(`Tidings: live events of "${topic}" may have been missed (${page.reason})`));
-        live.position = page.head;
-        return;
+    this.held = [];
+    this.restoring = this.restoreWithRetries().finally(() => {
+      this.restoring = undefined;
+      this.release();
+      if (this.restoreAgain) {
+        this.restoreAgain = false;
+        if (this.connection.ready) this.restore();
       }
-      for (const event of page.events) live.deliver(event);
-      if (!page.more) return;
+    });
+  }
+
+  /**
+   * Keeps holding live messages until the catch-up succeeds: the command connection may come
+   * back a little after the subscriber connection. Gives up (with a warning) after ~10 s.
+   */
+  private async restoreWithRetries(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.resubscribeAndCatchUp();
+        return;
+      } catch (error) {
+        if (attempt >= RESTORE_ATTEMPTS || !this.connection.ready) {
+          this.onError(
+            new Error('Tidings: live events may have been missed after a reconnect', { cause: error }),
+          );
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS).unref());
+      }
     }
   }
 
-  private release(live: LiveTopic): void {
-    const held = live.held ?? [];
-    live.held = null;
-    for (const event of held) live.deliver(event);
+  private async resubscribeAndCatchUp(): Promise<void> {
+    const entries = [...this.topics];
+    for (let i = 0; i < entries.length; i += CHANNELS_PER_SUBSCRIBE) {
+      const channels = entries
+        .slice(i, i + CHANNELS_PER_SUBSCRIBE)
+        .map(([topic]) => this.channelPrefix + topic);
+      await this.connection.run((client) => client.subscribe(...channels));
+    }
+    // Subscribed again: whatever was published since each topic's position is in its stream.
+    const missed: StoredEvent[] = [];
+    for (let i = 0; i < entries.length; i += TOPICS_PER_READ) {
+      missed.push(...(await this.readMissed(entries.slice(i, i + TOPICS_PER_READ))));
+    }
+    missed.sort((a, b) => a.seq - b.seq);
+    for (const event of missed) this.topics.get(event.topic)?.deliver(event);
+  }
+
+  private async readMissed(entries: [string, LiveTopic][]): Promise<StoredEvent[]> {
+    const topics = entries.map(([topic]) => topic);
+    const epoch = entries[0]![1].position.epoch;
+    let position: Cursor = { epoch, seq: Math.min(...entries.map(([, live]) => live.position.seq)) };
+    const events: StoredEvent[] = [];
+    for (;;) {
+      const page = await this.readHistory(topics, position, PAGE);
+      if (page.reset) {
+        // What was published since is gone (a wiped or trimmed Redis): carry on live from here.
+        this.onError(
+          new Error(`Tidings: live events may have been missed on ${topics.length} topic(s): ${page.reason}`),
+        );
+        for (const [, live] of entries) live.position = page.head;
+        return events;
+      }
+      events.push(...page.events);
+      const last = page.events.at(-1);
+      if (!page.more || !last) return events;
+      position = { epoch, seq: last.seq };
+    }
+  }
+
+  /** Goes live again: hands over the messages that arrived during the catch-up, in order. */
+  private release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const event of held) this.topics.get(event.topic)?.deliver(event);
   }
 }
