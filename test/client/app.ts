@@ -1,6 +1,6 @@
 import type { RealtimeOptions } from '@tidings/express';
 import { realtime } from '@tidings/express';
-import express from 'express';
+import express, { type Express } from 'express';
 import { listen } from '../helpers/server.js';
 
 /** A real Express app serving Tidings at `/realtime`, counting requests per transport. */
@@ -20,11 +20,17 @@ export interface ClientTestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(
-  options: RealtimeOptions & { closeAfterResponse?: boolean } = {},
-): Promise<ClientTestApp> {
-  const { closeAfterResponse, ...hubOptions } = options;
+export interface AppOptions extends RealtimeOptions {
+  /** Send `Connection: close` on every response (so the buffering proxy releases each poll). */
+  closeAfterResponse?: boolean;
+  /** Adds routes (e.g. a test page) before Tidings is mounted. */
+  routes?: (app: Express) => void;
+}
+
+export async function startApp(options: AppOptions = {}): Promise<ClientTestApp> {
+  const { closeAfterResponse, routes, ...hubOptions } = options;
   const app = express();
+  routes?.(app);
   const requests = { sse: 0, poll: 0, longPoll: 0 };
   app.use((req, res, next) => {
     if (String(req.headers.accept).includes('text/event-stream')) requests.sse++;

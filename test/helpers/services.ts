@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 
 /**
@@ -30,4 +31,12 @@ export async function requireService(name: string, available: boolean | Promise<
   if (process.env.CI === 'true') throw new Error(`${name} is required under CI=true but is not available`);
   console.warn(`[skip] ${name} is not available on this machine: its tests are skipped (they run in CI).`);
   return false;
+}
+
+/** Where the browser tests find Chromium: Debian's `chromium` package (`apt-get install chromium`). */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Whether a Chromium binary is installed, for {@link requireService}`('Chromium', hasChromium())`. */
+export function hasChromium(): boolean {
+  return existsSync(CHROMIUM_PATH);
 }

@@ -66,14 +66,16 @@ export class Engine {
         continue;
       }
       if (!adopted) this.status('connecting');
-      const outcome = await (adopted ?? this.stream(this.signal, () => this.status('open')));
+      const attempt = this.settings.pacer.attempt(this.signal);
+      const outcome = await (adopted ?? this.stream(attempt.signal, () => this.status('open')));
+      attempt.release();
       adopted = undefined;
-      if (outcome === 'aborted') return;
+      if (this.signal.aborted) return;
       if (outcome === 'unsupported') {
         this.unsupported();
         continue;
       }
-      if (outcome === 'ended') failures = 0;
+      if (outcome === 'ended' || outcome === 'aborted') failures = 0;
       else failures++;
       if (this.auto && (outcome === 'stalled' || failures >= SSE_FAILURE_LIMIT)) {
         this.rung = 'long-poll';
@@ -166,8 +168,9 @@ export class Engine {
         const long = holding && feed.cursor !== undefined;
         const started = Date.now();
         let delay: number;
+        const attempt = this.settings.pacer.attempt(polling.signal);
         try {
-          const result = await pollOnce(request, feed, long ? longPollWaitSeconds : 0, polling.signal);
+          const result = await pollOnce(request, feed, long ? longPollWaitSeconds : 0, attempt.signal);
           const elapsedMs = Date.now() - started;
           this.status('polling');
           cuts = 0;
@@ -189,6 +192,8 @@ export class Engine {
             this.schedule.recover();
             delay = 0;
           }
+        } finally {
+          attempt.release();
         }
         await this.pause(delay, polling.signal);
       }

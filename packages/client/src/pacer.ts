@@ -49,4 +49,25 @@ export class Pacer {
       else arm(ms);
     });
   }
+
+  /**
+   * A signal for one request or stream: it aborts with `parent`, and when the browser goes
+   * offline (the connection is dead then, whatever the socket says). Call `release` after.
+   */
+  attempt(parent: AbortSignal): { signal: AbortSignal; release(): void } {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    parent.addEventListener('abort', abort);
+    const unwatch = this.env.watch((change) => {
+      if (change === 'offline') abort();
+    });
+    if (parent.aborted) abort();
+    return {
+      signal: controller.signal,
+      release: () => {
+        parent.removeEventListener('abort', abort);
+        unwatch();
+      },
+    };
+  }
 }

@@ -1,0 +1,66 @@
+import { type Browser, chromium } from 'playwright-core';
+import type { AppOptions } from '../client/app.js';
+import { type ClientTestApp, startApp } from '../client/app.js';
+import { bundleClient } from '../client/bundle.js';
+import { CHROMIUM_PATH } from '../helpers/services.js';
+
+/** Headless Chromium from the system package. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/**
+ * The test page: loads the esbuild browser bundle of @tidings/client (global `Tidings`) and
+ * offers `start(options)`, recording every event's `n`, every state, and resets in `window`.
+ */
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>tidings client test</title>
+<script src="/client.js"></script>
+<script>
+  window.received = [];
+  window.ids = [];
+  window.states = [];
+  window.start = (options) => {
+    window.sub = Tidings.subscribe('/realtime', {
+      topics: ['t'],
+      ...options,
+      onEvent: (event) => { window.received.push(event.data.n); window.ids.push(event.id); },
+      onStateChange: (state, transport) => window.states.push(state + '/' + transport),
+    });
+  };
+  /** Pretends the tab was hidden or shown, as the browser does when the user switches tabs. */
+  window.setHidden = (hidden) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  };
+</script>`;
+
+/** A real Express app over HTTP/1.1 serving Tidings at /realtime, the test page at / and the client bundle. */
+export async function startPageApp(options: AppOptions = {}): Promise<ClientTestApp> {
+  const bundle = await bundleClient('iife');
+  return startApp({
+    ...options,
+    routes(app) {
+      app.get('/', (_req, res) => {
+        res.type('html').send(PAGE);
+      });
+      app.get('/client.js', (_req, res) => {
+        res.type('js').send(bundle);
+      });
+    },
+  });
+}
+
+/** The shape of the test page's globals, for `page.evaluate`. */
+export interface TestWindow {
+  received: number[];
+  ids: string[];
+  states: string[];
+  sub: { state: string; transport: string; close(): void };
+  start(options: Record<string, unknown>): void;
+  setHidden(hidden: boolean): void;
+}
