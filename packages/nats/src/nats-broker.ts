@@ -144,6 +144,13 @@ export class NatsBroker implements Broker {
     return { reset: false, events: more ? events.slice(0, limit) : events, more };
   }
 
+  /** How many events `topic` retains for replay now (the server's per-subject count). */
+  async retained(topic: string): Promise<number> {
+    const subject = this.subjectOf(topic);
+    const info = await this.guard(() => this.jsm.streams.info(this.streamName, { subjects_filter: subject }));
+    return info.state.subjects?.[subject] ?? 0;
+  }
+
   async subscribe(topic: string, listener: EventListener): Promise<() => void> {
     const from = (await this.head()).seq + 1;
     const stop = await this.guard(() =>
