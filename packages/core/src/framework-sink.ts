@@ -42,6 +42,6 @@ export function toFrameworkSink(res: NodeResponse, framework: FrameworkResponse)
       if (!streaming) framework.release();
       raw.destroy();
     },
-    onClose: raw.onClose,
+    onClose: (callback) => raw.onClose(callback),
   };
 }

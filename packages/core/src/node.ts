@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Writable } from 'node:stream';
 import { createHandler, type HandlerOptions } from './handler.js';
 import type { Hub } from './hub.js';
+import { chunkedFraming } from './sse-encoder.js';
 import type { RealtimeRequest, ResponseSink } from './transport.js';
 
 /** A request of `node:http`, `node:https` or the `node:http2` compatibility API. */
@@ -30,31 +32,75 @@ export function toRealtimeRequest(req: NodeRequest): RealtimeRequest {
  * it, so nothing sits in a gzip buffer.
  */
 export function toResponseSink(res: NodeResponse): ResponseSink {
-  const out = res as ServerResponse & { flush?: () => void };
-  const flush = typeof out.flush === 'function' ? () => out.flush?.() : undefined;
-  return {
-    writeHead(status, headers) {
-      out.writeHead(status, headers);
-      out.flushHeaders();
-    },
-    write(chunk) {
-      const accepted = out.write(chunk);
-      flush?.();
-      return accepted;
-    },
-    get bufferedBytes() {
-      return out.writableLength;
-    },
-    end(body) {
-      out.end(body);
-    },
-    destroy() {
-      out.destroy();
-    },
-    onClose(callback) {
-      out.once('close', callback);
-    },
-  };
+  return new NodeSink(res as HttpResponse);
+}
+
+/** The parts of an HTTP/1 `ServerResponse` the sink reads, `flush` as compression middleware adds it. */
+type HttpResponse = ServerResponse & { flush?: () => void; chunkedEncoding?: boolean };
+
+/**
+ * A response sink with its methods on the prototype: an open SSE stream retains one small
+ * object, no closures. Once an HTTP/1.1 chunked response has its head out, frames built by
+ * `encodeFrame` go straight to the socket already chunk-framed — the same buffer for every
+ * subscriber — instead of through `ServerResponse.write`, which frames and corks per call.
+ */
+class NodeSink implements ResponseSink {
+  /** The socket that takes pre-framed chunks; `null` when that is not safe, `undefined` until known. */
+  private direct: Writable | null | undefined;
+
+  constructor(private readonly res: HttpResponse) {}
+
+  writeHead(status: number, headers: Record<string, string>): void {
+    this.res.writeHead(status, headers);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    const { res, direct } = this;
+    if (direct) {
+      const framed = chunkedFraming(chunk);
+      if (framed !== undefined && res.writableCorked === 0) return direct.write(framed);
+    }
+    const accepted = res.write(chunk);
+    res.flush?.();
+    if (direct === undefined) this.direct = directSocket(res);
+    return accepted;
+  }
+
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  end(body?: string): void {
+    this.res.end(body);
+  }
+
+  destroy(): void {
+    this.res.destroy();
+  }
+
+  onClose(callback: () => void): void {
+    this.res.on('close', callback);
+  }
+}
+
+/**
+ * The socket under `res` if pre-framed chunks may be written to it directly: plain HTTP/1.1
+ * chunked encoding, head already sent, nothing queued inside the response, and `write` not
+ * wrapped (a compression middleware replaces it). Otherwise `null`: every write goes
+ * through the response.
+ */
+function directSocket(res: HttpResponse): Writable | null {
+  const socket = res.socket;
+  if (!socket || !res.headersSent || res.chunkedEncoding !== true || res.flush !== undefined) return null;
+  if (res.writableLength !== socket.writableLength || !isNodeWrite(res)) return null;
+  return socket;
+}
+
+/** Whether `res.write` is node's own `OutgoingMessage.prototype.write`, not a wrapper. */
+function isNodeWrite(res: HttpResponse): boolean {
+  let owner: object | null = res;
+  while (owner !== null && !Object.hasOwn(owner, 'write')) owner = Object.getPrototypeOf(owner);
+  return owner !== null && owner.constructor.name === 'OutgoingMessage';
 }
 
 /** A request handler for `node:http`, `node:https` and `node:http2`'s compatibility API. */

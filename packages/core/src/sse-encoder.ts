@@ -2,6 +2,12 @@ import type { StoredEvent } from './broker.js';
 
 const LINE_BREAK = /\r\n|\r|\n/;
 
+/** Where an SSE frame keeps its HTTP/1.1 chunk framing (see {@link chunkedFraming}). */
+const CHUNKED = Symbol('tidings.chunked');
+
+/** An SSE frame that carries, in the same memory, its HTTP/1.1 chunk framing. */
+type FramedBuffer = Buffer & { [CHUNKED]?: Buffer };
+
 /**
  * Frames one event per the WHATWG SSE grammar: `id:`, optional `event:`, one `data:` line
  * per payload line, blank line. Ids and event names are validated upstream and never
@@ -14,18 +20,45 @@ export function encodeEvent(event: Pick<StoredEvent, 'id' | 'event' | 'data'>): 
   frame += LINE_BREAK.test(event.data)
     ? `data: ${event.data.split(LINE_BREAK).join('\ndata: ')}\n\n`
     : `data: ${event.data}\n\n`;
-  return Buffer.from(frame, 'utf8');
+  return encodeFrame(frame);
 }
 
 /** The first bytes of every stream: a comment so proxies commit to streaming, and the reconnect delay. */
 export function encodePreamble(retryMs: number): Buffer {
-  return Buffer.from(`: tidings\nretry: ${retryMs}\n\n`, 'utf8');
+  return encodeFrame(`: tidings\nretry: ${retryMs}\n\n`);
 }
 
 /** An id-only frame: moves the client's Last-Event-ID without dispatching an event. */
 export function encodePosition(id: string): Buffer {
-  return Buffer.from(`id: ${id}\n\n`, 'utf8');
+  return encodeFrame(`id: ${id}\n\n`);
 }
 
 /** The heartbeat: one comment line, shared by every stream. */
-export const HEARTBEAT = Buffer.from(':\n\n', 'utf8');
+export const HEARTBEAT = encodeFrame(':\n\n');
+
+/**
+ * Encodes SSE text once into one allocation laid out as an HTTP/1.1 chunk,
+ * `<hex length>\r\n<frame>\r\n`, and returns the view of the frame inside it. Transports
+ * write the view; an HTTP/1.1 chunked response writes the whole chunk straight to its
+ * socket ({@link chunkedFraming}), so no per-subscriber framing is left to do.
+ */
+export function encodeFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const prefix = `${length.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(prefix.length + length + 2);
+  chunk.write(prefix, 0, 'latin1');
+  chunk.write(text, prefix.length, 'utf8');
+  chunk[chunk.length - 2] = 0x0d;
+  chunk[chunk.length - 1] = 0x0a;
+  const frame: FramedBuffer = chunk.subarray(prefix.length, prefix.length + length);
+  frame[CHUNKED] = chunk;
+  return frame;
+}
+
+/**
+ * The frame together with its HTTP/1.1 chunk framing, when it came from
+ * {@link encodeFrame}; `undefined` for any other bytes.
+ */
+export function chunkedFraming(frame: Uint8Array): Buffer | undefined {
+  return (frame as FramedBuffer)[CHUNKED];
+}

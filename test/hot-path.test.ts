@@ -1,0 +1,111 @@
+import { OutgoingMessage } from 'node:http';
+import { Socket } from 'node:net';
+import { createHub, createNodeHandler, encodeEvent, type Hub, toResponseSink } from '@tidings/core';
+import { realtime } from '@tidings/express';
+import compression from 'compression';
+import express from 'express';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { listen, type TestServer } from './helpers/server.js';
+import { openSse, type SseConnection } from './helpers/sse-client.js';
+
+/**
+ * Guards the delivery hot path without timing anything: one publish is framed once — SSE
+ * bytes and HTTP/1.1 chunk framing — and that one buffer is what every subscriber's
+ * socket receives. Per-subscriber framing, copying or `ServerResponse.write` creeping
+ * back in fails these tests.
+ */
+const SUBSCRIBERS = 25;
+
+let server: TestServer | undefined;
+let hub: Hub | undefined;
+let clients: SseConnection[] = [];
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  for (const client of clients) client.close();
+  clients = [];
+  await hub?.close();
+  await server?.close();
+  server = hub = undefined;
+});
+
+/** Every `Socket#write` of a buffer containing `marker`, with the socket it went to. */
+function spySocketWrites(marker: string): { socket: Socket; chunk: Buffer }[] {
+  const writes: { socket: Socket; chunk: Buffer }[] = [];
+  const original = Socket.prototype.write;
+  vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+    const [chunk] = args;
+    if (Buffer.isBuffer(chunk) && chunk.includes(marker)) writes.push({ socket: this, chunk });
+    return Reflect.apply(original, this, args) as boolean;
+  });
+  return writes;
+}
+
+async function subscribe(url: string, count: number): Promise<void> {
+  clients = await Promise.all(Array.from({ length: count }, () => openSse(`${url}?topic=hot`)));
+}
+
+describe('the delivery hot path', () => {
+  it('frames a publish once and writes that same chunk-framed buffer to every subscriber socket', async () => {
+    hub = createHub();
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    await subscribe(server.url, SUBSCRIBERS);
+    const writes = spySocketWrites('marker-1');
+    const responseWrite = vi.spyOn(OutgoingMessage.prototype, 'write');
+
+    const id = await hub.publish('hot', 'marker-1');
+    await Promise.all(clients.map((client) => client.waitForEvents(1)));
+
+    expect(responseWrite).not.toHaveBeenCalled();
+    expect(writes).toHaveLength(SUBSCRIBERS);
+    expect(new Set(writes.map((w) => w.socket)).size).toBe(SUBSCRIBERS);
+    expect(new Set(writes.map((w) => w.chunk)).size).toBe(1);
+    const sse = encodeEvent({ id, event: undefined, data: 'marker-1' });
+    expect(writes[0]?.chunk.toString()).toBe(`${sse.length.toString(16)}\r\n${sse}\r\n`);
+    for (const client of clients) expect(client.events).toEqual([{ id, event: undefined, data: 'marker-1' }]);
+  });
+
+  it('does the same per publish whatever the subscriber count (Express adapter)', async () => {
+    const rt = realtime();
+    hub = rt.hub;
+    const app = express();
+    app.use('/realtime', rt);
+    server = await listen(app);
+    await subscribe(`${server.url}/realtime`, 3);
+    const writes = spySocketWrites('marker-');
+    for (let i = 0; i < 4; i++) await hub.publish('hot', `marker-${i}`);
+    await Promise.all(clients.map((client) => client.waitForEvents(4)));
+
+    expect(writes).toHaveLength(3 * 4);
+    expect(new Set(writes.map((w) => w.chunk)).size).toBe(4);
+    for (const { chunk } of writes) expect(chunk.toString()).toMatch(/^[0-9a-f]+\r\nid: .*\r\n$/s);
+  });
+
+  it('leaves a wrapped response (compression) to its own write, and the stream still decodes', async () => {
+    hub = createHub();
+    const app = express();
+    app.use(compression({ threshold: 0 }));
+    app.use('/realtime', realtime({ hub }));
+    server = await listen(app);
+    await subscribe(`${server.url}/realtime`, 2);
+    const writes = spySocketWrites('marker-z');
+    const id = await hub.publish('hot', 'marker-z');
+    await Promise.all(clients.map((client) => client.waitForEvents(1)));
+
+    // Through the wrapper's write (which frames the chunk itself), never the pre-framed chunk.
+    const sse = encodeEvent({ id, event: undefined, data: 'marker-z' }).toString();
+    expect(writes.map((w) => w.chunk.toString())).toEqual([sse, sse]);
+    for (const client of clients) expect(client.events).toEqual([{ id, event: undefined, data: 'marker-z' }]);
+  });
+
+  it('keeps no per-connection closures in the node response sink', async () => {
+    hub = createHub();
+    server = await listen((_req, res) => {
+      const sink = toResponseSink(res);
+      const ownFunctions = Object.values(sink).filter((value) => typeof value === 'function');
+      res.end(String(ownFunctions.length));
+    });
+    expect(await (await fetch(server.url)).text()).toBe('0');
+  });
+});
