@@ -1,3 +1,4 @@
+import type { CloseOptions } from './drain.js';
 import type { HandlerOptions } from './handler.js';
 import { createHub, type Hub, type PublishOptions } from './hub.js';
 import type { HubOptions } from './options.js';
@@ -16,8 +17,8 @@ export interface RealtimeApi {
   readonly hub: Hub;
   /** Publishes an event; see {@link Hub.publish}. */
   publish(topic: string, data: unknown, options?: PublishOptions): Promise<string>;
-  /** Ends every stream and long-poll; see {@link Hub.close}. */
-  close(): Promise<void>;
+  /** Ends every stream and long-poll, optionally spread over `graceMs`; see {@link Hub.close}. */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** The given hub, or a new one from the options, with its API bound for an adapter to expose. */
@@ -26,6 +27,6 @@ export function realtimeApi(options: AdapterOptions<never>): RealtimeApi {
   return {
     hub,
     publish: (topic, data, publishOptions) => hub.publish(topic, data, publishOptions),
-    close: () => hub.close(),
+    close: (closeOptions) => hub.close(closeOptions),
   };
 }
