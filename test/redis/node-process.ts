@@ -24,8 +24,7 @@ export class NodeProcess {
         `Node-process tests use the built packages: run \`npm run build\` first (missing ${missing.join(', ')})`,
       );
     }
-    const child = spawn(process.execPath, [script], {
-      env: { ...process.env, REDIS_URL: redisUrl, PREFIX: prefix },
+    const child = spawn(process.execPath, [script, redisUrl, prefix], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const lines = createInterface({ input: child.stdout! });
