@@ -1,30 +1,37 @@
-// Subscribes with the browser's native EventSource; resume after a drop is automatic
-// (the browser re-sends Last-Event-ID and the server replays what was missed).
+// Subscribes with @tidings/client: SSE first, falling back to long-poll and adaptive polling
+// behind proxies that buffer, resuming without loss or duplicates; tabs share one connection.
+// Try ?transport=poll (or long-poll, eventsource) in the page URL to force a transport.
+import { subscribe } from '/vendor/tidings-client.js';
+
 const list = document.getElementById('notifications');
 const state = document.getElementById('state');
+const transport = document.getElementById('transport');
 document.getElementById('origin').textContent = location.origin;
-document.getElementById('transport').textContent = 'sse (EventSource)';
 
-const source = new EventSource('/realtime?topic=notifications');
-source.addEventListener('open', () => {
-  state.textContent = 'open';
+const showState = (current, via) => {
+  state.textContent = current;
+  transport.textContent = via;
+};
+
+const subscription = subscribe('/realtime', {
+  topics: ['notifications'],
+  transport: new URLSearchParams(location.search).get('transport') ?? 'auto',
+  onStateChange: showState,
+  onEvent({ event, data }) {
+    if (event !== 'notification') return;
+    const item = document.createElement('li');
+    item.textContent = data.text;
+    const time = document.createElement('time');
+    time.dateTime = data.at;
+    time.textContent = new Date(data.at).toLocaleTimeString();
+    item.append(time);
+    list.prepend(item);
+  },
+  onReset() {
+    list.replaceChildren(); // a real app would refetch its state here
+  },
 });
-source.addEventListener('error', () => {
-  state.textContent = source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting';
-});
-source.addEventListener('notification', (message) => {
-  const { text, at } = JSON.parse(message.data);
-  const item = document.createElement('li');
-  item.textContent = text;
-  const time = document.createElement('time');
-  time.dateTime = at;
-  time.textContent = new Date(at).toLocaleTimeString();
-  item.append(time);
-  list.prepend(item);
-});
-source.addEventListener('reset', () => {
-  list.replaceChildren(); // a real app would refetch its state here
-});
+showState(subscription.state, subscription.transport);
 
 document.getElementById('publish').addEventListener('submit', async (event) => {
   event.preventDefault();

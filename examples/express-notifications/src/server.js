@@ -9,6 +9,10 @@ const rt = realtime();
 
 app.use('/realtime', rt);
 app.use(express.static(fileURLToPath(new URL('../public', import.meta.url))));
+// The browser build of @tidings/client (made by `npm run build`), imported by public/app.js.
+app.get('/vendor/tidings-client.js', (_req, res) => {
+  res.sendFile(fileURLToPath(import.meta.resolve('@tidings/client/browser')));
+});
 
 // Publish from anywhere in the app; here, a small JSON endpoint:
 //   curl -X POST localhost:3000/api/notify -H 'content-type: application/json' -d '{"text":"hi"}'
