@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSse, type SseConnection } from './helpers/sse-client.js';
 
-/** Examples load the built `dist/` of the packages: `npm run build` must come first (root `npm test` does). */
+/**
+ * Examples load the built `dist/` of the packages (and the page imports the browser build of
+ * @tidings/client): `npm run build` must come first (root `npm test` does).
+ */
 const examples = [
   { name: 'koa-notifications', pkg: 'koa' },
   { name: 'fastify-notifications', pkg: 'fastify' },
@@ -63,6 +66,9 @@ describe.each(examples)('example $name', ({ name, pkg }) => {
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(await page.text()).toContain('<script type="module" src="app.js">');
     expect((await fetch(`${url}/app.js`)).status).toBe(200);
+    const client = await fetch(`${url}/vendor/tidings-client.js`);
+    expect(client.status).toBe(200);
+    expect(client.headers.get('content-type')).toContain('javascript');
 
     const stream = await openSse(`${url}/realtime?topic=notifications`);
     streams.push(stream);

@@ -33,6 +33,13 @@ for (const [path, [file, type]] of Object.entries(files)) {
   app.get(path, (_request, reply) => reply.type(`${type}; charset=utf-8`).send(body));
 }
 
+// The browser build of @tidings/client (made by `npm run build`), imported by the page's app.js.
+app.get('/vendor/tidings-client.js', async (_request, reply) =>
+  reply
+    .type('text/javascript; charset=utf-8')
+    .send(await readFile(new URL(import.meta.resolve('@tidings/client/browser')))),
+);
+
 const address = await app.listen({
   port: Number(process.env.PORT ?? 3000),
   host: process.env.HOST ?? '127.0.0.1',

@@ -1,4 +1,5 @@
 // The Tidings demo on Hono (web-standard fetch handler), served by @hono/node-server.
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -21,6 +22,11 @@ app.post('/api/notify', async (c) => {
 });
 app.get('/api/stats', (c) => c.json(rt.hub.stats()));
 
+// The browser build of @tidings/client (made by `npm run build`), imported by the page's app.js.
+app.get('/vendor/tidings-client.js', async (c) => {
+  const body = await readFile(new URL(import.meta.resolve('@tidings/client/browser')));
+  return c.body(body, 200, { 'content-type': 'text/javascript; charset=utf-8' });
+});
 const publicDir = fileURLToPath(new URL('../../express-notifications/public', import.meta.url));
 app.use('/*', serveStatic({ root: publicDir }));
 

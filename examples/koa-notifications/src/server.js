@@ -27,6 +27,11 @@ router.post('/api/notify', async (ctx) => {
 router.get('/api/stats', (ctx) => {
   ctx.body = rt.hub.stats();
 });
+// The browser build of @tidings/client (made by `npm run build`), imported by the page's app.js.
+router.get('/vendor/tidings-client.js', async (ctx) => {
+  ctx.type = 'js';
+  ctx.body = await readFile(new URL(import.meta.resolve('@tidings/client/browser')));
+});
 router.get(['/', '/app.js', '/style.css'], (ctx) => {
   const file = page[ctx.path === '/' ? '/index.html' : ctx.path];
   ctx.type = file.type;

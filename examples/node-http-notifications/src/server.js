@@ -15,6 +15,12 @@ const page = new Map();
 for (const [path, [file, type]] of Object.entries(files)) {
   page.set(path, { type: `${type}; charset=utf-8`, body: await readFile(new URL(file, publicDir)) });
 }
+// The browser build of @tidings/client (made by `npm run build`), imported by the page's app.js.
+const client = new URL(import.meta.resolve('@tidings/client/browser'));
+page.set('/vendor/tidings-client.js', {
+  type: 'text/javascript; charset=utf-8',
+  body: await readFile(client),
+});
 
 const server = createServer(async (req, res) => {
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
