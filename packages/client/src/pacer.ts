@@ -51,15 +51,16 @@ export class Pacer {
   }
 
   /**
-   * A signal for one request or stream: it aborts with `parent`, and when the browser goes
-   * offline (the connection is dead then, whatever the socket says). Call `release` after.
+   * A signal for one request or stream: it aborts with `parent`, when the browser goes
+   * offline (the connection is dead then, whatever the socket says), and when the tab is
+   * hidden under the `pause` policy. Call `release` after.
    */
   attempt(parent: AbortSignal): { signal: AbortSignal; release(): void } {
     const controller = new AbortController();
     const abort = () => controller.abort();
     parent.addEventListener('abort', abort);
     const unwatch = this.env.watch((change) => {
-      if (change === 'offline') abort();
+      if (change === 'offline' || (change === 'hidden' && this.policy === 'pause')) abort();
     });
     if (parent.aborted) abort();
     return {
