@@ -109,6 +109,8 @@ export class NatsBroker implements Broker {
     const info = await this.info();
     const head: Cursor = { epoch: this.epoch, seq: info.state.last_seq };
     if (after.epoch !== this.epoch || after.seq > head.seq) return { reset: true, reason: 'unknown', head };
+    // Nothing was appended after the cursor, so nothing after it can be missing either.
+    if (after.seq === head.seq) return { reset: false, events: [], more: false };
     const droppedSeq = prefixDroppedSeq(info, Date.now());
     const oldestTime = this.options.now() - this.options.stream.maxAgeMs;
     const pages = await this.guard(() =>
@@ -116,6 +118,7 @@ export class NatsBroker implements Broker {
         topics.map((topic) =>
           readSubject(
             this.js,
+            this.jsm,
             this.streamName,
             this.subjectOf(topic),
             after.seq,

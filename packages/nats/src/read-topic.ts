@@ -1,18 +1,22 @@
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 
 /**
- * Reads up to `max` retained messages of one subject with a stream sequence above `after`,
- * through a short-lived ordered consumer (JetStream 2.9 has no batched direct get), which
- * is deleted afterwards.
+ * Reads up to `max` retained messages of one subject with a stream sequence above `after`.
+ * One direct get tells whether there is any (the common case of an up-to-date
+ * resume ends there); if so, a short-lived ordered consumer reads them (JetStream 2.9 has
+ * no batched direct get) and is deleted afterwards.
  */
 export async function readSubject(
   js: JetStreamClient,
+  jsm: JetStreamManager,
   stream: string,
   subject: string,
   after: number,
   max: number,
   timeoutMs: number,
 ): Promise<JsMsg[]> {
+  const next = await jsm.direct.getMessage(stream, { next_by_subj: subject, seq: after + 1 });
+  if (next === null) return [];
   const consumer = await js.consumers.get(stream, {
     filter_subjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,

@@ -54,6 +54,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: HubStreamSpec): 
   if (
     config.max_msgs_per_subject === wanted.max_msgs_per_subject &&
     config.max_age === wanted.max_age &&
+    config.allow_direct &&
     config.subjects.includes(`${spec.prefix}.>`)
   ) {
     return existing;
@@ -62,6 +63,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: HubStreamSpec): 
     subjects: [...new Set([...config.subjects, `${spec.prefix}.>`])],
     max_msgs_per_subject: wanted.max_msgs_per_subject,
     max_age: wanted.max_age,
+    allow_direct: true,
   });
 }
 
