@@ -115,12 +115,11 @@ function subscribe(port, agent, onEvent) {
       let buffer = '';
       res.on('data', (chunk) => {
         buffer += chunk;
-        let end = buffer.lastIndexOf('\n\n');
+        const end = buffer.lastIndexOf('\n\n');
         if (end < 0) return;
         for (const match of buffer.slice(0, end).matchAll(/^data: \{"n":(\d+)\}$/gm))
           onEvent(Number(match[1]));
         buffer = buffer.slice(end + 2);
-        end = -1;
       });
       resolve(req);
     });
