@@ -61,6 +61,21 @@ export interface RetentionOptions {
   maxTopics?: number;
 }
 
+/** Whether a broker is reachable, for readiness probes. */
+export interface BrokerHealth {
+  readonly ok: boolean;
+  /** Why not, or anything worth showing an operator. */
+  readonly detail?: string;
+}
+
+/** What a broker tells the hub about its connection, for metrics, logs and `onError`. */
+export interface BrokerMonitor {
+  /** The connection failed or a background operation (e.g. a subscription) errored. */
+  error(error: unknown): void;
+  /** The connection is back after an error. */
+  reconnected(): void;
+}
+
 /**
  * The boundary between the hub and where events live. The in-memory broker is the default;
  * `@tidings/redis` and `@tidings/nats` implement the same contract, checked by one
@@ -85,4 +100,10 @@ export interface Broker {
   subscribe(topic: string, listener: EventListener): Promise<() => void>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /** Optional: whether the broker is reachable now. Without it, `hub.health()` probes `head()`. */
+  health?(): Promise<BrokerHealth>;
+  /** Optional: reports connection errors and reconnections until the returned function is called. */
+  watch?(monitor: BrokerMonitor): () => void;
+  /** Optional: how many events `topic` retains for replay now, for the debug view. */
+  retained?(topic: string): Promise<number>;
 }

@@ -109,6 +109,9 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
       }
     } catch (error) {
       if (isTidingsError(error)) limiter.refused(error.code);
+      // A 500 must not vanish: it reaches onError and the logger (once, even if a stream reported it).
+      if (!isTidingsError(error)) hub.lifecycle.failed(error, { source: 'request' });
+      else if (error.code === 'too-many-requests') hub.count('limitRejections');
       sendError(sink, error, limiter.limits.retryAfterSeconds);
     }
   };

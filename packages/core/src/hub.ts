@@ -1,15 +1,25 @@
 import { LRUCache } from 'lru-cache';
 import { ExpirySchedule } from './auth/expiry-schedule.js';
 import type { Broker, StoredEvent } from './broker.js';
+import { type Connection, ConnectionIds } from './connection.js';
 import { type CloseOptions, spreadOver } from './drain.js';
 import { TidingsError } from './errors.js';
+import { checkHealth, type HubHealth } from './health.js';
 import { HeartbeatSchedule } from './heartbeat.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { Lifecycle } from './lifecycle.js';
 import { ConnectionLimiter, resolveLimits } from './limits.js';
 import { MemoryBroker } from './memory-broker.js';
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
 import { encodeEvent } from './sse-encoder.js';
 import { SseStream } from './sse-stream.js';
-import { type DisconnectReason, emptyStats, type HubStats } from './stats.js';
+import {
+  type CounterName,
+  type DisconnectReason,
+  emptyStats,
+  type HubStats,
+  type Transport,
+} from './stats.js';
 import { assertEventName, assertTopic } from './topic.js';
 
 /** A local receiver of a topic's events: an SSE stream or a waiting long-poll. */
@@ -18,6 +28,8 @@ export interface Subscriber {
   deliver(event: StoredEvent, frame: Buffer): void;
   /** Ends the connection; the hub calls it with `server-close` on shutdown. */
   close(reason: DisconnectReason): void;
+  /** Bytes queued for the client but not yet sent, for the debug view. */
+  readonly bufferedBytes?: number;
 }
 
 /** Options of one {@link Hub.publish} call. */
@@ -31,8 +43,6 @@ interface Channel {
   readonly subscribers: Set<Subscriber>;
   readonly ready: Promise<() => void>;
 }
-
-type Transport = keyof HubStats['connections'];
 
 /**
  * The heart of Tidings: publishes through the broker and fans each event out to local
@@ -49,8 +59,14 @@ export class Hub {
   readonly limiter: ConnectionLimiter;
   private readonly ownsBroker: boolean;
   private readonly channels = new Map<string, Channel>();
-  private readonly connections = new Map<Subscriber, Transport>();
+  private readonly connections = new Map<Subscriber, Connection>();
+  private readonly connectionIds = new ConnectionIds();
   private readonly counters: HubStats = emptyStats();
+  /** Hooks and logger. */
+  readonly lifecycle: Lifecycle;
+  /** Publish→write latency, recorded once metrics are exposed (see {@link Hub.latencyHistogram}). */
+  private latency: LatencyHistogram | undefined;
+  private readonly unwatchBroker: () => void;
   /** Last event time per topic, for the adaptive poll advice. */
   private readonly activity = new LRUCache<string, number>({ max: 10_000 });
   private closing = false;
@@ -62,6 +78,15 @@ export class Hub {
     this.heartbeat = new HeartbeatSchedule(this.options.heartbeatMs);
     this.expiry = new ExpirySchedule();
     this.limiter = new ConnectionLimiter(resolveLimits(options.limits));
+    this.lifecycle = new Lifecycle(options);
+    this.unwatchBroker =
+      this.broker.watch?.({
+        error: (error) => this.brokerFailed(error),
+        reconnected: () => {
+          this.counters.brokerReconnections++;
+          this.lifecycle.brokerReconnected();
+        },
+      }) ?? (() => {});
   }
 
   /** True once {@link Hub.close} was called: new requests get `503 shutting-down`. */
@@ -90,9 +115,16 @@ export class Hub {
         `Event of ${bytes} bytes exceeds ${this.options.maxEventBytes}`,
       );
     }
-    const stored = await this.broker.publish({ topic, event: options.event, data: payload });
+    let stored: StoredEvent;
+    try {
+      stored = await this.broker.publish({ topic, event: options.event, data: payload });
+    } catch (error) {
+      this.counters.brokerErrors++;
+      throw error;
+    }
     this.activity.set(topic, stored.time);
     this.counters.published++;
+    this.lifecycle.published({ eventId: stored.id, topic, event: options.event, bytes });
     return stored.id;
   }
 
@@ -128,24 +160,45 @@ export class Hub {
     }
   }
 
-  /** Counts an open connection until {@link Hub.untrack}. */
-  track(subscriber: Subscriber, transport: Transport): void {
-    this.connections.set(subscriber, transport);
+  /** Counts an open connection until {@link Hub.untrack}, gives it an id and calls `onConnect`. */
+  track(subscriber: Subscriber, transport: Transport, topics: readonly string[]): Connection {
+    const connection: Connection = {
+      id: this.connectionIds.issue(),
+      transport,
+      topics,
+      openedAt: this.options.now(),
+      delivered: 0,
+      lastEventId: undefined,
+    };
+    this.connections.set(subscriber, connection);
     this.counters.connections[transport]++;
+    this.counters.connects[transport]++;
+    this.lifecycle.connected(connection);
+    return connection;
   }
 
-  /** Forgets a connection and records why it ended. */
+  /** Forgets a connection, records why it ended and calls `onDisconnect`. */
   untrack(subscriber: Subscriber, reason: DisconnectReason): void {
-    const transport = this.connections.get(subscriber);
-    if (transport === undefined) return;
+    const connection = this.connections.get(subscriber);
+    if (connection === undefined) return;
     this.connections.delete(subscriber);
-    this.counters.connections[transport]--;
+    this.counters.connections[connection.transport]--;
     this.counters.disconnects[reason]++;
+    this.lifecycle.disconnected(connection, reason, this.options.now());
   }
 
-  /** Counters for a connection's life: replayed events, resets and poll outcomes. */
-  count(counter: 'replayed' | 'resets', by = 1): void {
+  /** Adds to a counter of {@link HubStats}: replayed events, resets, bytes, rejections, broker trouble. */
+  count(counter: CounterName, by = 1): void {
     this.counters[counter] += by;
+  }
+
+  /** Counts a failed broker call (or one the broker reported) and reports it to `onError`. */
+  brokerFailed(error: unknown, connectionId?: string): void {
+    this.counters.brokerErrors++;
+    this.lifecycle.failed(
+      error,
+      connectionId === undefined ? { source: 'broker' } : { source: 'broker', connectionId },
+    );
   }
 
   countPoll(outcome: keyof HubStats['polls']): void {
@@ -166,14 +219,42 @@ export class Hub {
 
   /** A snapshot of counters and gauges. */
   stats(): HubStats {
-    const { connections, polls, disconnects } = this.counters;
+    const { connections, connects, polls, disconnects } = this.counters;
     return {
       ...this.counters,
       connections: { ...connections },
+      connects: { ...connects },
       polls: { ...polls },
       disconnects: { ...disconnects },
       topics: this.channels.size,
     };
+  }
+
+  /** Readiness: whether the broker answers and whether the hub is draining. */
+  health(): Promise<HubHealth> {
+    return checkHealth(this);
+  }
+
+  /** Open connections with their unsent bytes, for the debug view. */
+  listConnections(): Array<{ connection: Connection; bufferedBytes: number }> {
+    return [...this.connections].map(([subscriber, connection]) => ({
+      connection,
+      bufferedBytes: subscriber.bufferedBytes ?? 0,
+    }));
+  }
+
+  /** Local subscribers per topic, for the debug view. */
+  listTopics(): Array<{ topic: string; subscribers: number }> {
+    return [...this.channels].map(([topic, channel]) => ({ topic, subscribers: channel.subscribers.size }));
+  }
+
+  /**
+   * The publish→write latency histogram; recording starts on the first call (metrics
+   * handlers call it), so a hub without metrics does no latency work at all.
+   */
+  latencyHistogram(): LatencyHistogram {
+    this.latency ??= new LatencyHistogram();
+    return this.latency;
   }
 
   /**
@@ -194,6 +275,7 @@ export class Hub {
     await spreadOver(streams, options.graceMs ?? 0, (stream) => stream.close('server-close'));
     this.expiry.stop();
     this.heartbeat.stop();
+    this.unwatchBroker();
     for (const subscriber of [...this.connections.keys()]) subscriber.close('server-close');
     if (this.ownsBroker) await this.broker.close();
   }
@@ -205,6 +287,7 @@ export class Hub {
     const frame = encodeEvent(event);
     this.counters.deliveries += subscribers.size;
     for (const subscriber of subscribers) subscriber.deliver(event, frame);
+    this.latency?.observe((this.options.now() - event.time) / 1000);
   }
 }
 

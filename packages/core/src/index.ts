@@ -12,6 +12,8 @@ export type { TokenSourceOptions } from './auth/token-source.js';
 export { isValidTopicPattern, TopicGrant } from './auth/topic-pattern.js';
 export type {
   Broker,
+  BrokerHealth,
+  BrokerMonitor,
   EventListener,
   HistoryResult,
   PublishRequest,
@@ -19,7 +21,9 @@ export type {
   RetentionOptions,
   StoredEvent,
 } from './broker.js';
+export { CONNECTION_ID_HEADER, type Connection } from './connection.js';
 export { type Cors, type CorsOptions, createCors } from './cors.js';
+export { createDebugHandler, type DebugHandlerOptions, type DebugSnapshot, debugSnapshot } from './debug.js';
 export type { CloseOptions } from './drain.js';
 export { type ErrorCode, isTidingsError, TidingsError } from './errors.js';
 export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId } from './event-id.js';
@@ -31,7 +35,18 @@ export {
   type RealtimeHandler,
   sendError,
 } from './handler.js';
+export { createHealthHandler, type HubHealth } from './health.js';
 export { createHub, Hub, type PublishOptions, type Subscriber } from './hub.js';
+export { type HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram } from './latency-histogram.js';
+export type {
+  ConnectInfo,
+  DisconnectInfo,
+  ErrorInfo,
+  LifecycleOptions,
+  Logger,
+  LogLevel,
+  PublishInfo,
+} from './lifecycle.js';
 export {
   type ConnectionKind,
   ConnectionLimiter,
@@ -40,6 +55,8 @@ export {
   type ResolvedLimits,
 } from './limits.js';
 export { DEFAULT_RETENTION, MemoryBroker } from './memory-broker.js';
+export { createMetricsHandler, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+export { toFetchHandler, toNodeHandler } from './mount.js';
 export {
   createNodeHandler,
   type NodeHandler,
@@ -52,7 +69,14 @@ export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
 export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
 export { encodeEvent } from './sse-encoder.js';
-export type { DisconnectReason, HubStats } from './stats.js';
+export {
+  type CounterName,
+  DISCONNECT_REASONS,
+  type DisconnectReason,
+  type HubStats,
+  TRANSPORTS,
+  type Transport,
+} from './stats.js';
 export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
 export type { RealtimeRequest, ResponseSink } from './transport.js';
 export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './web.js';

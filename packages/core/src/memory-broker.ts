@@ -98,6 +98,10 @@ export class MemoryBroker implements Broker {
     return { reset: false, events: more ? events.slice(0, limit) : events, more };
   }
 
+  async retained(topic: string): Promise<number> {
+    return this.buffers.peek(topic)?.size ?? 0;
+  }
+
   async subscribe(topic: string, listener: EventListener): Promise<() => void> {
     const set = this.listeners.get(topic) ?? new Set<EventListener>();
     this.listeners.set(topic, set);

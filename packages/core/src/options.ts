@@ -1,8 +1,9 @@
 import type { Broker, RetentionOptions } from './broker.js';
+import type { LifecycleOptions } from './lifecycle.js';
 import { type LimitOptions, resolveLimits } from './limits.js';
 
 /** Options of a {@link Hub}. Every number has a documented, production-safe default. */
-export interface HubOptions {
+export interface HubOptions extends LifecycleOptions {
   /** Where events live. Default: a new in-memory broker using `retention`. */
   broker?: Broker;
   /** Replay retention of the default in-memory broker. */
@@ -45,7 +46,9 @@ export interface PollAdviceOptions {
   busyConnections?: number;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'broker' | 'retention' | 'poll'>> & {
+export type ResolvedHubOptions = Required<
+  Omit<HubOptions, 'broker' | 'retention' | 'poll' | keyof LifecycleOptions>
+> & {
   poll: Required<PollAdviceOptions>;
 };
 

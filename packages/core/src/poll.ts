@@ -1,4 +1,5 @@
 import type { HistoryResult, StoredEvent } from './broker.js';
+import { CONNECTION_ID_HEADER, type Connection } from './connection.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
 import { adviseRetryMs } from './poll-advice.js';
@@ -84,21 +85,21 @@ export async function respondPoll(
 ): Promise<void> {
   const waitMs = Math.min(request.waitSeconds * 1000, hub.options.maxWaitMs);
   const deadline = hub.options.now() + waitMs;
-  const waiter = waitMs > 0 ? new LongPollWaiter() : undefined;
+  const long = waitMs > 0;
+  // A plain poll is tracked too (never attached), so every request has an id and one disconnect reason.
+  const waiter = new LongPollWaiter();
   let failed = false;
-  if (waiter) {
-    sink.onClose(() => waiter.close('client-closed'));
-    hub.track(waiter, 'longPoll');
-  }
+  sink.onClose(() => waiter.close('client-closed'));
+  const connection = hub.track(waiter, long ? 'longPoll' : 'poll', topics);
   try {
-    if (waiter) await hub.attach(waiter, topics);
+    if (long) await hub.attach(waiter, topics);
     let position: Cursor = request.cursor ?? (await hub.broker.head());
     let result: HistoryResult = { reset: false, events: [], more: false };
     let readHistory = request.cursor !== null;
     let timedOut = false;
     for (;;) {
       if (readHistory) result = await hub.broker.history(topics, position, hub.options.maxReplay);
-      if (result.reset || result.events.length > 0 || !waiter) break;
+      if (result.reset || result.events.length > 0 || !long) break;
       const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()));
       if (woke === 'closed') return;
       timedOut = woke === 'timeout';
@@ -106,24 +107,23 @@ export async function respondPoll(
       readHistory = true;
     }
     if (result.reset) position = result.head;
-    send(hub, sink, request, topics, cacheControl, position, result, waitMs, timedOut);
+    send(hub, sink, connection, request, cacheControl, position, result, waitMs, timedOut);
   } catch (error) {
     failed = true;
+    hub.brokerFailed(error, connection.id);
     throw error;
   } finally {
-    if (waiter) {
-      waiter.endedBy ??= failed ? 'broker-error' : 'completed';
-      hub.detach(waiter, topics);
-      hub.untrack(waiter, waiter.endedBy);
-    }
+    waiter.endedBy ??= failed ? 'broker-error' : 'completed';
+    if (long) hub.detach(waiter, topics);
+    hub.untrack(waiter, waiter.endedBy);
   }
 }
 
 function send(
   hub: Hub,
   sink: ResponseSink,
+  connection: Connection,
   request: ParsedRequest,
-  topics: readonly string[],
   cacheControl: string,
   position: Cursor,
   result: HistoryResult,
@@ -133,13 +133,14 @@ function send(
   const events = result.reset ? [] : result.events;
   const last = events.at(-1);
   const cursor = formatEventId(position.epoch, last ? last.seq : position.seq);
-  const retryAfterMs = adviseRetryMs(hub, topics, events.length, !result.reset && result.more);
+  const retryAfterMs = adviseRetryMs(hub, connection.topics, events.length, !result.reset && result.more);
   const etag = `"${cursor}"`;
   const headers: Record<string, string> = {
     etag,
     vary: 'Accept, Last-Event-ID',
     'cache-control': cacheControl,
     'tidings-retry-after-ms': String(retryAfterMs),
+    [CONNECTION_ID_HEADER]: connection.id,
   };
   if (waitMs > 0) headers['preference-applied'] = `wait=${Math.round(waitMs / 1000)}`;
   if (!result.reset && events.length === 0 && matches(request.ifNoneMatch, etag)) {
@@ -156,8 +157,12 @@ function send(
   }
   hub.count('replayed', events.length);
   hub.countPoll(timedOut ? 'timeout' : 'ok');
+  connection.delivered = events.length;
+  connection.lastEventId = last?.id;
+  const json = JSON.stringify(body);
+  hub.count('bytesWritten', Buffer.byteLength(json));
   sink.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
-  sink.end(JSON.stringify(body));
+  sink.end(json);
 }
 
 function toPollEvent(event: StoredEvent): PollEvent {

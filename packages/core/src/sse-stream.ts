@@ -1,6 +1,7 @@
 import { AUTH_EXPIRED_FRAME } from './auth/auth-expired.js';
 import type { Expiring } from './auth/expiry-schedule.js';
 import type { HistoryResult, StoredEvent } from './broker.js';
+import { CONNECTION_ID_HEADER, type Connection } from './connection.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
 import { encodeEvent, encodePosition, encodePreamble, HEARTBEAT } from './sse-encoder.js';
@@ -27,6 +28,8 @@ export class SseStream implements Subscriber, Expiring {
   private ended = false;
   /** Whether the 200 and headers went out (errors after that end the stream instead). */
   private headed = false;
+  /** Its id and delivery count, reported by the hooks and the debug view. */
+  private connection!: Connection;
 
   private constructor(
     private readonly hub: Hub,
@@ -50,19 +53,22 @@ export class SseStream implements Subscriber, Expiring {
   ): Promise<void> {
     const stream = new SseStream(hub, sink, topics, expiresAt);
     sink.onClose(() => stream.close('client-closed'));
-    hub.track(stream, 'sse');
+    stream.connection = hub.track(stream, 'sse', topics);
     try {
       await hub.attach(stream, topics);
       const position = cursor ?? (await hub.broker.head());
       const first = await hub.broker.history(topics, position, hub.options.maxReplay);
       if (stream.ended) return;
-      sink.writeHead(200, streamHeaders(req.httpVersion, formatEventId(position.epoch, position.seq)));
+      const start = formatEventId(position.epoch, position.seq);
+      sink.writeHead(200, streamHeaders(req.httpVersion, start, stream.connection.id));
       stream.headed = true;
       const { retryMs, retryJitterMs } = hub.options;
       stream.write(encodePreamble(retryMs + Math.floor(Math.random() * retryJitterMs)));
       await stream.replay(position, first, cursor === null);
     } catch (error) {
       const headed = stream.headed;
+      // Ended first (client gone, hub closing): not the broker's fault.
+      if (!stream.ended) hub.brokerFailed(error, stream.connection.id);
       stream.close('broker-error');
       // Before the first byte the caller can still answer with a JSON error.
       if (!headed) throw error;
@@ -78,6 +84,8 @@ export class SseStream implements Subscriber, Expiring {
     }
     if (event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
+    this.connection.delivered++;
+    this.connection.lastEventId = event.id;
     this.write(frame);
   }
 
@@ -123,6 +131,7 @@ export class SseStream implements Subscriber, Expiring {
       }
       for (const event of page.events) this.write(encodeEvent(event));
       hub.count('replayed', page.events.length);
+      this.connection.delivered += page.events.length;
       const last = page.events.at(-1);
       if (last) {
         position = { epoch: position.epoch, seq: last.seq };
@@ -134,6 +143,7 @@ export class SseStream implements Subscriber, Expiring {
     if (this.ended) return;
     if (announce) this.write(encodePosition(formatEventId(position.epoch, position.seq)));
     this.goLive(position.seq);
+    if (this.lastSeq > 0) this.connection.lastEventId = formatEventId(position.epoch, this.lastSeq);
   }
 
   private goLive(seq: number): void {
@@ -143,6 +153,7 @@ export class SseStream implements Subscriber, Expiring {
     for (const { seq: heldSeq, frame } of held) {
       if (heldSeq <= this.lastSeq) continue;
       this.lastSeq = heldSeq;
+      this.connection.delivered++;
       this.write(frame);
     }
     if (this.ended) return;
@@ -150,11 +161,17 @@ export class SseStream implements Subscriber, Expiring {
     if (this.expiresAt !== undefined) this.hub.expiry.add(this, this.expiresAt);
   }
 
+  /** Bytes queued for the client but not yet sent. */
+  get bufferedBytes(): number {
+    return this.sink.bufferedBytes;
+  }
+
   private write(chunk: Buffer): void {
     if (this.ended) return;
     let accepted: boolean;
     try {
       accepted = this.sink.write(chunk);
+      this.hub.count('bytesWritten', chunk.length);
     } catch {
       this.close('write-error');
       return;
@@ -163,9 +180,10 @@ export class SseStream implements Subscriber, Expiring {
   }
 }
 
-function streamHeaders(httpVersion: string, cursor: string): Record<string, string> {
+function streamHeaders(httpVersion: string, cursor: string, connectionId: string): Record<string, string> {
   const headers: Record<string, string> = {
     'tidings-cursor': cursor,
+    [CONNECTION_ID_HEADER]: connectionId,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no',
