@@ -22,18 +22,12 @@ local function trim(trimmedKey, stream, topic, oldest, maxEvents)
   end
   local from = '-'
   if last then from = '(' .. last end
-  local done = false
-  while not done do
-    local batch = redis.call('XRANGE', stream, from, '+', 'COUNT', 32)
-    done = #batch < 32
-    for _, entry in ipairs(batch) do
-      if tonumber(entry[2][4]) >= oldest then
-        done = true
-        break
-      end
-      last = entry[1]
-    end
-    if last then from = '(' .. last end
+  -- Age: one entry at a time from the oldest kept, so a publish usually reads just one.
+  while true do
+    local first = redis.call('XRANGE', stream, from, '+', 'COUNT', 1)
+    if #first == 0 or tonumber(first[1][2][4]) >= oldest then break end
+    last = first[1][1]
+    from = '(' .. last
   end
   if last then
     local seq = seqOf(last)
