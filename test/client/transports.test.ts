@@ -89,3 +89,31 @@ describe('subscription API', () => {
     expect(text.events.map((event) => event.data)).toEqual(['{"n":1}', 'plain words']);
   });
 });
+
+describe('headers', () => {
+  it('sends the headers option on every transport (a function is called per request)', async () => {
+    const authed = await startApp({
+      authorize: (req) => req.headers.authorization === 'Bearer good',
+      poll: { minIntervalMs: 50, maxIntervalMs: 200 },
+    });
+    try {
+      let calls = 0;
+      const token = () => {
+        calls++;
+        return { authorization: 'Bearer good' };
+      };
+      for (const transport of ['sse', 'long-poll', 'poll'] as const) {
+        const rec = record(authed.url, { transport, headers: token });
+        cleanup.push(() => rec.sub.close());
+        await rec.untilState(transport === 'sse' ? 'open' : 'polling', transport);
+      }
+      expect(calls).toBeGreaterThanOrEqual(3);
+      const denied = record(authed.url, { transport: 'sse', headers: { authorization: 'Bearer bad' } });
+      await denied.untilState('closed');
+      expect(denied.sub.error).toMatchObject({ status: 403, code: 'forbidden' });
+    } finally {
+      for (const close of cleanup.splice(0)) close();
+      await authed.close();
+    }
+  });
+});
