@@ -39,6 +39,7 @@ const MAX_APPEND_ATTEMPTS = 20;
 export class NatsBroker implements Broker {
   private readonly links = new TopicLinks();
   private readonly live = new Set<() => void>();
+  private readonly monitors = new Set<ConnectionMonitor>();
   private epoch: string;
   private connected = true;
   private closed = false;
@@ -147,6 +148,22 @@ export class NatsBroker implements Broker {
     return { reset: false, events: more ? events.slice(0, limit) : events, more };
   }
 
+  /** Whether NATS answers now, for readiness probes. */
+  async health(): Promise<{ ok: boolean; detail?: string }> {
+    try {
+      await this.head();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Reports losing the NATS connection and getting it back, until the returned function is called. */
+  watch(monitor: ConnectionMonitor): () => void {
+    this.monitors.add(monitor);
+    return () => this.monitors.delete(monitor);
+  }
+
   /** How many events `topic` retains for replay now (the server's per-subject count). */
   async retained(topic: string): Promise<number> {
     const subject = this.subjectOf(topic);
@@ -246,10 +263,22 @@ export class NatsBroker implements Broker {
   /** Tracks the connection so calls fail fast while NATS is away. */
   private async watchConnection(): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === 'disconnect') this.connected = false;
-      else if (status.type === 'reconnect') this.connected = true;
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        const error = new TidingsError('broker-unavailable', `Lost the NATS connection to ${status.server}`);
+        for (const monitor of this.monitors) monitor.error(error);
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        for (const monitor of this.monitors) monitor.reconnected();
+      }
     }
   }
+}
+
+/** Told about the connection's state changes (see `Broker.watch` in core). */
+export interface ConnectionMonitor {
+  error(error: unknown): void;
+  reconnected(): void;
 }
 
 /** Creates a {@link NatsBroker}: connects, creates or updates the hub's stream. */
