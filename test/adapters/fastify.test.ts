@@ -119,6 +119,22 @@ describe('@tidings/fastify', () => {
     expect(hub.stats().disconnects['server-close']).toBe(1);
   });
 
+  it('drains over closeGraceMs on app.close()', async () => {
+    const hub = createHub();
+    const close = vi.spyOn(hub, 'close');
+    const app = Fastify();
+    await app.register(realtime, { prefix: '/realtime', hub, closeGraceMs: 200 });
+    const server = await serve(app);
+    const streams = [
+      await subscribe(`${server.url}/realtime?topic=a`),
+      await subscribe(`${server.url}/realtime?topic=b`),
+    ];
+    await app.close();
+    await Promise.all(streams.map((stream) => stream.ended));
+    expect(close).toHaveBeenCalledWith({ graceMs: 200 });
+    expect(hub.stats().disconnects['server-close']).toBe(2);
+  });
+
   it('hands topics and authorize the Fastify request', async () => {
     const app = Fastify();
     app.decorateRequest('user', '');

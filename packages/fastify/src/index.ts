@@ -13,6 +13,8 @@ import fastifyPlugin from 'fastify-plugin';
 export interface RealtimeOptions extends AdapterOptions<FastifyRequest> {
   /** Where the endpoint answers, relative to the registering context's prefix. Default `/realtime`. */
   prefix?: string;
+  /** On `app.close()`, spread the end of open streams over this many ms (see `Hub.close`). Default 0. */
+  closeGraceMs?: number;
 }
 
 declare module 'fastify' {
@@ -27,7 +29,7 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
   const handle = createHandler<FastifyRequest>(api.hub, options);
   fastify.decorate('realtime', api);
   // preClose, not onClose: Fastify closes the server before onClose hooks, and the server waits for open streams.
-  fastify.addHook('preClose', () => api.close());
+  fastify.addHook('preClose', () => api.close({ graceMs: options.closeGraceMs }));
   await fastify.register(
     async (routes) => {
       routes.all('/', async (request: FastifyRequest, reply: FastifyReply) => {
