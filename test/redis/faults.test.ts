@@ -31,6 +31,11 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
     const subscriberNode = new RedisBroker(options);
     node = await startNode(subscriberNode, { heartbeatMs: 1_000 });
     publisher = new RedisBroker(options);
+    const reports: string[] = [];
+    subscriberNode.watch({
+      error: (error) => reports.push(`error: ${isTidingsError(error) && error.code}`),
+      reconnected: () => reports.push('reconnected'),
+    });
     const stream = await openSse(node.endpoint('orders'));
     const before = await publisher.publish({ topic: 'orders', event: undefined, data: 'before' });
     expect((await stream.waitForEvents(1))[0]!.data).toBe('before');
@@ -45,11 +50,15 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
     const refused = await fetch(node.endpoint('orders'), { headers: { accept: 'text/event-stream' } });
     expect(refused.status).toBe(503);
     expect((await refused.json()).error.code).toBe('broker-unavailable');
+    expect(await node.hub.health()).toMatchObject({ ready: false, status: 'broker-unavailable' });
     const beats = stream.comments.length;
     await stream.waitForComment(() => stream.comments.length > beats + 1);
 
     await redis.restart();
     await until(() => Promise.resolve(publisher.available && subscriberNode.available), true, 10_000);
+    expect(await node.hub.health()).toMatchObject({ ready: true, status: 'ok' });
+    // One report per outage, not one per failed reconnect attempt.
+    expect(reports).toEqual(['error: broker-unavailable', 'reconnected']);
     const afterOutage = await publisher.publish({ topic: 'orders', event: undefined, data: 'after' });
     const [, live] = await stream.waitForEvents(2);
     expect(live).toMatchObject({ id: afterOutage.id, data: 'after' });

@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
  * `TidingsError` with code `broker-unavailable` (HTTP 503).
  */
 export class GuardedConnection {
-  private everReady: boolean;
+  /** Whether the connection was ready at least once. */
+  everReady: boolean;
   /** The first connection attempt, shared by the commands waiting for it. */
   private connecting: Promise<void> | undefined;
 

@@ -22,8 +22,6 @@ export interface RedisBrokerOptions {
   retention?: RetentionOptions;
   /** A command that takes longer fails with `broker-unavailable`, ms. Default 2,000. */
   commandTimeoutMs?: number;
-  /** Called with connection errors and with warnings about live events a node may have missed. */
-  onError?: (error: unknown) => void;
   /** Clock for event times and retention by age, for tests. Default `Date.now`. */
   now?: () => number;
 }

@@ -1,5 +1,7 @@
 import {
   type Broker,
+  type BrokerHealth,
+  type BrokerMonitor,
   type Cursor,
   DEFAULT_RETENTION,
   type EventListener,
@@ -11,6 +13,7 @@ import {
 } from '@tidings/core';
 import { Redis } from 'ioredis';
 import { GuardedConnection } from './connection.js';
+import { ConnectionWatch } from './connection-watch.js';
 import { type HubKeys, hubKeys } from './keys.js';
 import { LiveTopics } from './live-topics.js';
 import { LuaScript } from './lua-script.js';
@@ -41,6 +44,7 @@ export class RedisBroker implements Broker {
   private readonly commands: GuardedConnection;
   private readonly subscriber: GuardedConnection;
   private readonly live: LiveTopics;
+  private readonly watcher: ConnectionWatch;
   private readonly ownsClient: boolean;
   private readonly retention: { maxEvents: number; maxAgeMs: number; maxTopics: number };
   private readonly now: () => number;
@@ -51,27 +55,52 @@ export class RedisBroker implements Broker {
     const { maxEvents, maxAgeMs, maxTopics } = { ...DEFAULT_RETENTION, ...options.retention };
     this.retention = { maxEvents, maxAgeMs, maxTopics };
     this.now = options.now ?? Date.now;
-    const onError = options.onError ?? (() => {});
     const given = options.redis;
     this.ownsClient = typeof given !== 'object';
     const client = typeof given === 'object' ? given : new Redis(given ?? 'redis://127.0.0.1:6379', failFast);
     const subscriber = client.duplicate({ ...failFast, autoResubscribe: false, lazyConnect: false });
-    if (this.ownsClient) client.on('error', onError);
-    subscriber.on('error', onError);
+    // Errors reach callers as rejections and the hub through watch(); ioredis would log them.
+    if (this.ownsClient) client.on('error', () => {});
+    subscriber.on('error', () => {});
     this.commands = new GuardedConnection(client, timeoutMs);
     this.subscriber = new GuardedConnection(subscriber, timeoutMs);
+    this.watcher = new ConnectionWatch([this.commands, this.subscriber]);
     this.live = new LiveTopics(
       this.subscriber,
       this.keys.channelPrefix,
       (topics, after, limit) => this.history(topics, after, limit),
       () => this.head(),
-      onError,
+      (error) => this.watcher.error(error),
     );
   }
 
-  /** Whether both connections to Redis are up (for health checks). */
+  /** Whether both connections to Redis are up now. */
   get available(): boolean {
-    return this.commands.ready && this.subscriber.ready;
+    return this.watcher.up;
+  }
+
+  /** Whether Redis answers now, for readiness probes (`hub.health()`). */
+  async health(): Promise<BrokerHealth> {
+    if (!this.available) {
+      const states = `commands ${this.commands.client.status}, pub/sub ${this.subscriber.client.status}`;
+      return { ok: false, detail: `Redis connections: ${states}` };
+    }
+    try {
+      await this.head();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Reports losing Redis (once per outage) and getting it back, until the returned function is called. */
+  watch(monitor: BrokerMonitor): () => void {
+    return this.watcher.watch(monitor);
+  }
+
+  /** Events `topic` retains for replay now (its stream's length). */
+  async retained(topic: string): Promise<number> {
+    return this.commands.run((client) => client.xlen(this.keys.streamPrefix + topic));
   }
 
   /** Topics this node holds a Redis subscription for. */
@@ -148,6 +177,7 @@ export class RedisBroker implements Broker {
 
   /** Closes the pub/sub connection, and the command connection when the broker opened it. */
   async close(): Promise<void> {
+    this.watcher.stop();
     this.live.clear();
     await quit(this.subscriber.client);
     if (this.ownsClient) await quit(this.commands.client);
