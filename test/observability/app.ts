@@ -5,6 +5,7 @@ import {
   createMetricsHandler,
   createNodeHandler,
   type DisconnectInfo,
+  type HandlerOptions,
   type Hub,
   type HubOptions,
   type NodeRequest,
@@ -26,7 +27,10 @@ export interface ObservedApp {
   close(): Promise<void>;
 }
 
-export async function startApp(options: HubOptions = {}): Promise<ObservedApp> {
+export async function startApp(
+  options: HubOptions = {},
+  handlerOptions: HandlerOptions<undefined> = {},
+): Promise<ObservedApp> {
   const disconnects: DisconnectInfo[] = [];
   const hub = createHub({
     ...options,
@@ -35,7 +39,7 @@ export async function startApp(options: HubOptions = {}): Promise<ObservedApp> {
       options.onDisconnect?.(info);
     },
   });
-  const realtime = createNodeHandler(hub);
+  const realtime = createNodeHandler(hub, handlerOptions);
   const routes: Record<string, (req: NodeRequest, res: Parameters<typeof realtime>[1]) => Promise<void>> = {
     '/realtime': (req, res) => realtime(req, res, undefined),
     '/metrics': toNodeHandler(createMetricsHandler(hub)),
