@@ -5,7 +5,7 @@ import {
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import {
   type Broker,
   type Cursor,
@@ -40,6 +40,8 @@ export class NatsBroker implements Broker {
   private readonly links = new TopicLinks();
   private readonly live = new Set<() => void>();
   private readonly monitors = new Set<ConnectionMonitor>();
+  /** Connection events; stopped on close, so a shared connection does not keep this broker alive. */
+  private readonly statuses: AsyncIterable<Status> & { stop?: () => void };
   private epoch: string;
   private connected = true;
   private closed = false;
@@ -53,6 +55,7 @@ export class NatsBroker implements Broker {
     epoch: string,
   ) {
     this.epoch = epoch;
+    this.statuses = nc.status();
     void this.watchConnection();
   }
 
@@ -198,6 +201,7 @@ export class NatsBroker implements Broker {
     this.closed = true;
     for (const stop of this.live) stop();
     this.live.clear();
+    this.statuses.stop?.();
     if (this.ownsConnection) await this.nc.close();
   }
 
@@ -262,12 +266,17 @@ export class NatsBroker implements Broker {
 
   /** Tracks the connection so calls fail fast while NATS is away. */
   private async watchConnection(): Promise<void> {
-    for await (const status of this.nc.status()) {
+    for await (const status of this.statuses) {
       if (status.type === 'disconnect') {
         this.connected = false;
         const error = new TidingsError('broker-unavailable', `Lost the NATS connection to ${status.server}`);
         for (const monitor of this.monitors) monitor.error(error);
       } else if (status.type === 'reconnect') {
+        // A memory-stored stream may have been recreated meanwhile: learn its epoch first.
+        await streamInfo(this.jsm, this.streamName).then(
+          (info) => info && (this.epoch = epochOf(info)),
+          () => {},
+        );
         this.connected = true;
         for (const monitor of this.monitors) monitor.reconnected();
       }
