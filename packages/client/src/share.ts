@@ -24,7 +24,8 @@ export function canShare(): boolean {
 /**
  * One connection per browser instead of one per tab. The tabs subscribed to the same
  * `key` race for a Web Lock of that name; the holder runs `lead` (the real connection) and
- * posts everything it receives on a BroadcastChannel; the others `follow` those messages.
+ * posts everything it receives on a BroadcastChannel; the others `follow` those messages
+ * (a tab that joins says `hello` and gets the leader's `snapshot`: state and cursor).
  * When the leader's tab closes, the browser releases its lock, the next tab in line
  * becomes leader and connects from its own last id, so nothing is lost.
  */
@@ -32,19 +33,16 @@ export function share(
   key: string,
   follow: (message: ShareMessage) => void,
   lead: (post: (message: ShareMessage) => void) => Promise<void>,
+  snapshot: () => ShareMessage,
   signal: AbortSignal,
 ): void {
   const channel = new BroadcastChannel(key);
   let leading = false;
-  let lastState: ShareMessage | undefined;
-  const post = (message: ShareMessage) => {
-    if (message.t === 'state') lastState = message;
-    channel.postMessage(message);
-  };
+  const post = (message: ShareMessage) => channel.postMessage(message);
   channel.onmessage = ({ data }: MessageEvent<ShareMessage>) => {
     if (!leading) {
       if (data.t !== 'hello') follow(data);
-    } else if (data.t === 'hello' && lastState) channel.postMessage(lastState);
+    } else if (data.t === 'hello') post(snapshot());
   };
   channel.postMessage({ t: 'hello' } satisfies ShareMessage);
   navigator.locks

@@ -74,6 +74,12 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
           this.relay = post;
           return run();
         },
+        () => ({
+          t: 'state',
+          state: this.currentState,
+          transport: this.currentTransport,
+          cursor: this.feed.cursor,
+        }),
         this.controller.signal,
       );
     } else run();
