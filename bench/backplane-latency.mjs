@@ -7,7 +7,7 @@
 //   published through node 1 — so half the deliveries cross nodes. Subscribers are real SSE
 //   connections held by this process, which also publishes (POST /publish) and timestamps both
 //   ends with one monotonic clock. Latency = publish request sent → event parsed by a subscriber.
-// Env: SUBSCRIBERS (1000), EVENTS (200), RATE events/s (50), REDIS_URL (redis://127.0.0.1:6379).
+// Env: SUBSCRIBERS (1000), EVENTS (100), RATE events/s (10), REDIS_URL (redis://127.0.0.1:6379).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, get, request } from 'node:http';
@@ -45,8 +45,8 @@ async function serveNode(kind, prefix) {
 
 async function main() {
   const subscribers = Number(process.env.SUBSCRIBERS ?? 1000);
-  const events = Number(process.env.EVENTS ?? 200);
-  const rate = Number(process.env.RATE ?? 50);
+  const events = Number(process.env.EVENTS ?? 100);
+  const rate = Number(process.env.RATE ?? 10);
   const prefix = `bench-${process.pid}`;
   const results = [];
   for (const [name, nodes] of [
