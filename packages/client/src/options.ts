@@ -35,9 +35,10 @@ export interface SubscribeOptions<Events extends EventMap = EventMap> {
   /** Called once with the fatal error that closed the subscription (e.g. 401, 403, 400). */
   onError?: (error: Error) => void;
   /**
-   * The server's heartbeat interval, ms: with no byte for `2 × heartbeatMs + 5 s` an SSE
-   * stream counts as stalled (a buffering proxy if it never carried a byte). Default 15,000,
-   * the server's default; the server's `Tidings-Heartbeat-Ms` header overrides it.
+   * The server's heartbeat interval, ms: with no byte for `2 × heartbeatMs + 5 s` a live SSE
+   * stream counts as stalled and is reopened. Default 15,000, the server's default; the
+   * server's `Tidings-Heartbeat-Ms` header overrides it. (A stream whose first byte takes
+   * longer than 10 s, or the stall bound if shorter, is taken for buffered: long-poll.)
    */
   heartbeatMs?: number;
   /** Overrides the stall bound derived from `heartbeatMs`, ms. */

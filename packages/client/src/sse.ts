@@ -16,6 +16,13 @@ export interface StreamTiming {
 export const stallBound = (heartbeatMs: number) => heartbeatMs * 2 + 5_000;
 
 /**
+ * The server writes its `: tidings` comment together with the response headers, so the first
+ * byte of a stream that gets through comes at once: a stream gets at most this long (or the
+ * stall bound, if shorter) to show one, before it is taken for buffered.
+ */
+export const FIRST_BYTE_TIMEOUT_MS = 10_000;
+
+/**
  * Runs one SSE connection over `fetch` streaming, parsed with eventsource-parser, until it
  * ends. `onAlive` is called at the first byte: only then is the stream known to get through
  * (a buffering proxy answers the headers but holds the body). Throws a fatal
@@ -36,10 +43,11 @@ export async function streamSse(
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
     clearTimeout(watchdog);
+    const bound = alive ? timing.stallMs : Math.min(timing.stallMs, FIRST_BYTE_TIMEOUT_MS);
     watchdog = setTimeout(() => {
       stalled = true;
       abort();
-    }, timing.stallMs);
+    }, bound);
   };
   arm();
   try {
@@ -66,11 +74,11 @@ export async function streamSse(
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-      arm();
       if (!alive) {
         alive = true;
         onAlive();
       }
+      arm();
       parser.feed(decoder.decode(chunk.value, { stream: true }));
     }
     return 'ended';
