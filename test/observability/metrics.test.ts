@@ -1,3 +1,6 @@
+import { renderMetrics } from '@tidings/core';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSse } from '../helpers/sse-client.js';
 import { type ObservedApp, startApp } from './app.js';
@@ -79,6 +82,18 @@ describe('Prometheus metrics', () => {
     );
     reader.cancel().catch(() => {});
     await readAll;
+  });
+
+  it('concatenates with an existing prom-client registry into one valid exposition', async () => {
+    app = await startApp();
+    const registry = new Registry();
+    new Counter({ name: 'app_orders_total', help: 'Orders placed.', registers: [registry] }).inc(2);
+    await app.hub.publish('t', 'x');
+    const families = parsePrometheusTextFormat((await registry.metrics()) + renderMetrics(app.hub));
+    const names = families.map((family) => family.name);
+    expect(names).toContain('app_orders_total');
+    expect(names).toContain('tidings_events_published_total');
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('answers 405 to anything but GET and HEAD', async () => {
