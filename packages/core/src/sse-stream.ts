@@ -60,7 +60,7 @@ export class SseStream implements Subscriber, Expiring {
       const first = await hub.broker.history(topics, position, hub.options.maxReplay);
       if (stream.ended) return;
       const start = formatEventId(position.epoch, position.seq);
-      sink.writeHead(200, streamHeaders(req.httpVersion, start, stream.connection.id));
+      sink.writeHead(200, streamHeaders(req.httpVersion, start, stream.connection.id, hub.options.heartbeatMs));
       stream.headed = true;
       const { retryMs, retryJitterMs } = hub.options;
       stream.write(encodePreamble(retryMs + Math.floor(Math.random() * retryJitterMs)));
@@ -180,9 +180,16 @@ export class SseStream implements Subscriber, Expiring {
   }
 }
 
-function streamHeaders(httpVersion: string, cursor: string, connectionId: string): Record<string, string> {
+function streamHeaders(
+  httpVersion: string,
+  cursor: string,
+  connectionId: string,
+  heartbeatMs: number,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'tidings-cursor': cursor,
+    // Lets clients derive their stall bound from this server's heartbeat (buffering-proxy detection).
+    'tidings-heartbeat-ms': String(heartbeatMs),
     [CONNECTION_ID_HEADER]: connectionId,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
