@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, hasChromium, requireService } from './helpers/services.js';
 import { openSse, type SseConnection } from './helpers/sse-client.js';
 
 /**
@@ -47,20 +49,32 @@ function stop(child: ChildProcess): Promise<void> {
   return exited;
 }
 
+const chromiumAvailable = await requireService('Chromium', hasChromium());
+/** One headless Chromium for every example, launched on first use. */
+let browser: Promise<Browser> | undefined;
+const launchBrowser = () =>
+  (browser ??= chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  }));
+afterAll(async () => (await browser)?.close());
+
 describe.each(examples)('example $name', ({ name, pkg }) => {
   const children: ChildProcess[] = [];
   const streams: SseConnection[] = [];
-  afterEach(async () => {
-    for (const stream of streams.splice(0)) stream.close();
-    await Promise.all(children.splice(0).map(stop));
-  });
-
-  it('starts with npm start, serves the page, and delivers a published notification to a subscriber', async () => {
+  let url: string;
+  beforeAll(async () => {
     expect(existsSync(root(`packages/${pkg}/dist/index.js`)), 'run `npm run build` before this test').toBe(
       true,
     );
-    const url = await start(name, children);
+    url = await start(name, children);
+  });
+  afterEach(() => {
+    for (const stream of streams.splice(0)) stream.close();
+  });
+  afterAll(() => Promise.all(children.splice(0).map(stop)));
 
+  it('starts with npm start, serves the page, and delivers a published notification to a subscriber', async () => {
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -96,4 +110,21 @@ describe.each(examples)('example $name', ({ name, pkg }) => {
     const stats = (await (await fetch(`${url}/api/stats`)).json()) as { connections: { sse: number } };
     expect(stats.connections.sse).toBe(1);
   });
+
+  it.skipIf(!chromiumAvailable)(
+    'its page subscribes over SSE in Chromium and shows what its form publishes',
+    async () => {
+      const page = await (await launchBrowser()).newPage();
+      try {
+        await page.goto(`${url}/`);
+        await expect.poll(() => page.textContent('#state')).toBe('open');
+        expect(await page.textContent('#transport')).toBe('sse');
+        await page.fill('#text', `hello from ${name}`);
+        await page.click('button[type=submit]');
+        await expect.poll(() => page.textContent('#notifications li')).toContain(`hello from ${name}`);
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });
