@@ -60,7 +60,10 @@ export class SseStream implements Subscriber, Expiring {
       const first = await hub.broker.history(topics, position, hub.options.maxReplay);
       if (stream.ended) return;
       const start = formatEventId(position.epoch, position.seq);
-      sink.writeHead(200, streamHeaders(req.httpVersion, start, stream.connection.id, hub.options.heartbeatMs));
+      sink.writeHead(
+        200,
+        streamHeaders(req.httpVersion, start, stream.connection.id, hub.options.heartbeatMs),
+      );
       stream.headed = true;
       const { retryMs, retryJitterMs } = hub.options;
       stream.write(encodePreamble(retryMs + Math.floor(Math.random() * retryJitterMs)));
