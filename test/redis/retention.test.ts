@@ -63,6 +63,45 @@ describe.skipIf(!ok)('redis: shared, bounded history', () => {
     expect(await broker.history(['quiet'], parseEventId(old.id), 10)).toMatchObject({ reset: false });
   });
 
+  it('keeps a tombstone per forgotten topic, so other topics resume without a spurious reset', async () => {
+    let now = Date.now();
+    fixture = new RedisHubFixture(undefined, { retention: { maxAgeMs: 60_000 }, now: () => now });
+    const broker = fixture.node();
+    const publish = (topic: string) => broker.publish({ topic, event: undefined, data: topic });
+    const quiet = await publish('quiet');
+    for (let i = 0; i < 4; i++) await publish('noisy');
+    now += 61_000;
+    await publish('busy'); // forgets both idle topics
+    expect(await fixture.admin.exists(key('s:quiet'), key('s:noisy'))).toBe(0);
+    const seenQuiet = parseEventId(quiet.id);
+    // The client saw everything of "quiet": exact, although "noisy" lost newer events.
+    expect(await broker.history(['quiet'], seenQuiet, 10)).toEqual({ reset: false, events: [], more: false });
+    expect(await broker.history(['noisy'], seenQuiet, 10)).toMatchObject({ reset: true, reason: 'expired' });
+    expect(await broker.history(['never-published'], seenQuiet, 10)).toMatchObject({ reset: false });
+    // Published again, a tombstoned topic keeps its mark: a cursor from before its old events resets.
+    await publish('noisy');
+    expect(await broker.history(['noisy'], seenQuiet, 10)).toMatchObject({ reset: true, reason: 'expired' });
+  });
+
+  it('folds the oldest tombstones into a hub-wide watermark, conservatively', async () => {
+    const now = Date.now();
+    fixture = new RedisHubFixture(undefined, {
+      retention: { maxAgeMs: 60_000, maxTopics: 1 },
+      now: () => now,
+    });
+    const broker = fixture.node();
+    const publish = (topic: string) => broker.publish({ topic, event: undefined, data: topic });
+    const first = await publish('t0');
+    for (let i = 1; i <= 15; i++) await publish(`t${i}`); // maxTopics 1 → 10 tombstones at most
+    expect(await fixture.admin.zcard(key('tombstones'))).toBe(10);
+    expect(Number(await fixture.admin.hget(key('hub'), 'forgotten'))).toBeGreaterThan(0);
+    // t0's tombstone is gone: its resume falls back to the watermark and resets rather than guess.
+    expect(await broker.history(['t0'], { ...parseEventId(first.id), seq: 0 }, 10)).toMatchObject({
+      reset: true,
+      reason: 'expired',
+    });
+  });
+
   it('keeps history for at most maxTopics topics', async () => {
     fixture = new RedisHubFixture(undefined, { retention: { maxTopics: 3 } });
     const broker = fixture.node();

@@ -11,6 +11,8 @@ export interface HubKeys {
   readonly trimmed: string;
   /** Sorted set: topic → time of its last publish (finds idle topics to forget). */
   readonly topics: string;
+  /** Sorted set: forgotten topic → when; their trim marks stay in `trimmed` until evicted. */
+  readonly tombstones: string;
   /** Prefix of the per-topic streams, whose entry ids are `<seq>-0`. */
   readonly streamPrefix: string;
   /** Prefix of the per-topic pub/sub channels. */
@@ -31,6 +33,7 @@ export function hubKeys(prefix: string): HubKeys {
     hub: `${tag}:hub`,
     trimmed: `${tag}:trimmed`,
     topics: `${tag}:topics`,
+    tombstones: `${tag}:tombstones`,
     streamPrefix: `${tag}:s:`,
     channelPrefix: `${tag}:c:`,
   };

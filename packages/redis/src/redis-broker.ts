@@ -27,6 +27,9 @@ const headScript = new LuaScript(HEAD);
 
 type StreamEntry = [string, string[]];
 
+/** Forgotten topics keep a tombstone (~100 bytes) so their resumes stay exact: this many per `maxTopics`. */
+const TOMBSTONES_PER_TOPIC = 10;
+
 /**
  * A {@link Broker} on Redis: shared history and fan-out for every node of a hub.
  *
@@ -109,13 +112,13 @@ export class RedisBroker implements Broker {
   }
 
   async publish({ topic, event, data }: PublishRequest): Promise<StoredEvent> {
-    const { hub, trimmed, topics, streamPrefix, channelPrefix } = this.keys;
+    const { hub, trimmed, topics, tombstones, streamPrefix, channelPrefix } = this.keys;
     const time = this.now();
     const { maxEvents, maxAgeMs, maxTopics } = this.retention;
     const reply = (await this.commands.run((client) =>
       publishScript.run(
         client,
-        [hub, trimmed, topics, streamPrefix + topic],
+        [hub, trimmed, topics, streamPrefix + topic, tombstones],
         [
           newEpoch(),
           topic,
@@ -127,6 +130,7 @@ export class RedisBroker implements Broker {
           maxTopics,
           streamPrefix,
           channelPrefix + topic,
+          maxTopics * TOMBSTONES_PER_TOPIC,
         ],
       ),
     )) as [string, string];

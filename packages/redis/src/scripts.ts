@@ -45,12 +45,12 @@ end
 `;
 
 /**
- * KEYS: hub, trimmed, topics, stream.
+ * KEYS: hub, trimmed, topics, stream, tombstones.
  * ARGV: newEpoch, topic, event ('' = none), data, now, maxEvents, maxAgeMs, maxTopics,
- * streamPrefix, channel. Returns { epoch, seq }.
+ * streamPrefix, channel, maxTombstones. Returns { epoch, seq }.
  */
 export const PUBLISH = `${HELPERS}
-local hubKey, trimmedKey, topicsKey, stream = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local hubKey, trimmedKey, topicsKey, stream, tombstonesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local topic, event, data, nowText = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, maxEvents, maxAge, maxTopics = tonumber(nowText), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local epoch = hubState(hubKey, ARGV[1])
@@ -60,9 +60,19 @@ if event == '' then
 else
   redis.call('XADD', stream, seq .. '-0', 'd', data, 't', nowText, 'e', event)
 end
+-- A new stream of a topic without a trim mark: whatever it had before the hub-wide watermark
+-- may be gone (its tombstone was evicted), so that watermark becomes its mark.
+if redis.call('XLEN', stream) == 1 and not redis.call('HGET', trimmedKey, topic) then
+  local _, _, forgotten = hubState(hubKey, ARGV[1])
+  if forgotten > 0 then redis.call('HSET', trimmedKey, topic, string.format('%d', forgotten)) end
+end
 trim(trimmedKey, stream, topic, now - maxAge, maxEvents)
 redis.call('ZADD', topicsKey, now, topic)
+-- A topic published again is no tombstone any more (its trim mark stays: older seqs are gone).
+redis.call('ZREM', tombstonesKey, topic)
 -- Forget at most two idle (all events aged out) or surplus topics per publish: amortized upkeep.
+-- A forgotten topic keeps a tombstone: its trim mark set to its newest seq, so a resume on it
+-- stays exact; only the oldest tombstones beyond maxTombstones fold into the hub-wide watermark.
 local oldest = redis.call('ZRANGE', topicsKey, 0, 1, 'WITHSCORES')
 for i = 1, #oldest, 2 do
   local victim, lastPublish = oldest[i], tonumber(oldest[i + 1])
@@ -71,12 +81,22 @@ for i = 1, #oldest, 2 do
     local lastSeq = tonumber(redis.call('HGET', trimmedKey, victim) or '0')
     local newest = redis.call('XREVRANGE', victimStream, '+', '-', 'COUNT', 1)
     if #newest > 0 then lastSeq = seqOf(newest[1][1]) end
-    local _, _, forgotten = hubState(hubKey, ARGV[1])
-    if lastSeq > forgotten then redis.call('HSET', hubKey, 'forgotten', string.format('%d', lastSeq)) end
     redis.call('DEL', victimStream)
-    redis.call('HDEL', trimmedKey, victim)
     redis.call('ZREM', topicsKey, victim)
+    redis.call('HSET', trimmedKey, victim, string.format('%d', lastSeq))
+    redis.call('ZADD', tombstonesKey, now, victim)
   end
+end
+local surplus = redis.call('ZCARD', tombstonesKey) - tonumber(ARGV[11])
+if surplus > 0 then
+  local _, _, forgotten = hubState(hubKey, ARGV[1])
+  local popped = redis.call('ZPOPMIN', tombstonesKey, math.min(surplus, 2))
+  for i = 1, #popped, 2 do
+    local lastSeq = tonumber(redis.call('HGET', trimmedKey, popped[i]) or '0')
+    if lastSeq > forgotten then forgotten = lastSeq end
+    redis.call('HDEL', trimmedKey, popped[i])
+  end
+  redis.call('HSET', hubKey, 'forgotten', string.format('%d', forgotten))
 end
 -- Inside the script, so every node receives a topic's events in sequence order.
 redis.call('PUBLISH', ARGV[10], epoch .. '\\n' .. seq .. '\\n' .. nowText .. '\\n' .. event .. '\\n' .. data)
@@ -98,11 +118,15 @@ local result = { epoch, head, '' }
 for i = 8, #ARGV do
   local topic = ARGV[i]
   local stream = ARGV[7] .. topic
+  -- A topic's trim mark (also kept by its tombstone). Without one, a topic with a stream never
+  -- lost an event (see PUBLISH); a topic with neither may have: the hub-wide watermark applies.
   local trimmedSeq = forgotten
   if redis.call('EXISTS', stream) == 1 then
     trim(trimmedKey, stream, topic, oldest, math.huge)
-    trimmedSeq = tonumber(redis.call('HGET', trimmedKey, topic) or '0')
+    trimmedSeq = 0
   end
+  local mark = redis.call('HGET', trimmedKey, topic)
+  if mark then trimmedSeq = tonumber(mark) end
   if after < trimmedSeq then return { epoch, head, 'expired' } end
   result[#result + 1] = redis.call('XRANGE', stream, '(' .. ARGV[3] .. '-0', '+', 'COUNT', ARGV[4])
 end
