@@ -12,6 +12,8 @@ export interface BufferingProxy {
   buffering: boolean;
   /** While on, a long-poll (`wait=` in the request line) is cut after 200 ms, like a proxy with a short idle timeout. */
   cutLongPolls: boolean;
+  /** Silently stops forwarding on every open connection, like a link that died without a FIN or RST. */
+  freeze(): void;
   /** Connections accepted so far. */
   readonly connections: number;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
     socket.once('close', () => sockets.delete(socket));
   };
   const state = { buffering: true, cutLongPolls: false, connections: 0 };
+  const passing = new Set<{ upstream: Socket; client: Socket }>();
   const server = createServer((client) => {
     state.connections++;
     const upstream = connect({ port: targetPort, host: '127.0.0.1' });
@@ -42,6 +45,9 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
       upstream.once('end', () => client.end(Buffer.concat(held)));
     } else {
       upstream.pipe(client);
+      const pair = { upstream, client };
+      passing.add(pair);
+      client.once('close', () => passing.delete(pair));
     }
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.end());
@@ -63,6 +69,13 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
     },
     set cutLongPolls(on: boolean) {
       state.cutLongPolls = on;
+    },
+    freeze() {
+      for (const { upstream, client } of passing) {
+        upstream.unpipe(client);
+        upstream.pause();
+      }
+      passing.clear();
     },
     get connections() {
       return state.connections;

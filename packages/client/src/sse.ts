@@ -8,6 +8,8 @@ import type { ResetInfo } from './types.js';
 export interface StreamTiming {
   /** No byte (event, heartbeat or preamble) for this long → the stream is stalled. */
   stallMs: number;
+  /** Whether `stallMs` follows the server's `Tidings-Heartbeat-Ms` (false when the app set it). */
+  readonly followServer: boolean;
   /** The server's `retry:` advice, ms: the base of the reconnect delay. */
   retryMs: number;
 }
@@ -61,7 +63,7 @@ export async function streamSse(
     if (!response.body) return 'unsupported';
     feed.cursor ??= response.headers.get('tidings-cursor') ?? undefined;
     const heartbeatMs = Number(response.headers.get('tidings-heartbeat-ms'));
-    if (heartbeatMs > 0) timing.stallMs = stallBound(heartbeatMs);
+    if (heartbeatMs > 0 && timing.followServer) timing.stallMs = stallBound(heartbeatMs);
     const parser = createParser({
       onEvent({ id, event = 'message', data }) {
         if (event === 'reset') feed.reset(JSON.parse(data) as ResetInfo);

@@ -55,6 +55,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
         transport,
         timing: {
           stallMs: options.stallTimeoutMs ?? stallBound(options.heartbeatMs ?? 15_000),
+          followServer: options.stallTimeoutMs === undefined,
           retryMs: 3_000,
         },
         eventNames: options.eventNames ?? [],
