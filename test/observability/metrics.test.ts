@@ -1,9 +1,9 @@
-import { renderMetrics } from '@tidings/core';
+import { registerMetrics } from '@tidings/core';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSse } from '../helpers/sse-client.js';
-import { type ObservedApp, startApp } from './app.js';
+import { Metrics, type ObservedApp, startApp } from './app.js';
 
 describe('Prometheus metrics', () => {
   let app: ObservedApp;
@@ -84,16 +84,23 @@ describe('Prometheus metrics', () => {
     await readAll;
   });
 
-  it('concatenates with an existing prom-client registry into one valid exposition', async () => {
+  it('registers into an existing prom-client registry, read at scrape time', async () => {
     app = await startApp();
     const registry = new Registry();
     new Counter({ name: 'app_orders_total', help: 'Orders placed.', registers: [registry] }).inc(2);
+    registerMetrics(app.hub, registry);
+    const stream = await openSse(`${app.url}?topic=t`);
+    await vi.waitFor(() => expect(app.hub.stats().connections.sse).toBe(1));
     await app.hub.publish('t', 'x');
-    const families = parsePrometheusTextFormat((await registry.metrics()) + renderMetrics(app.hub));
-    const names = families.map((family) => family.name);
-    expect(names).toContain('app_orders_total');
-    expect(names).toContain('tidings_events_published_total');
-    expect(new Set(names).size).toBe(names.length);
+    await app.hub.publish('t', 'y');
+    await stream.waitForEvents(2);
+    const families = parsePrometheusTextFormat(await registry.metrics());
+    const metrics = new Metrics(families);
+    expect(metrics.value('app_orders_total')).toBe(2);
+    expect(metrics.value('tidings_events_published_total')).toBe(2);
+    expect(metrics.value('tidings_open_connections', { transport: 'sse' })).toBe(1);
+    expect(metrics.family('tidings_publish_to_write_seconds').metrics[0]?.count).toBe('2');
+    stream.close();
   });
 
   it('answers 405 to anything but GET and HEAD', async () => {

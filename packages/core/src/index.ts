@@ -55,7 +55,17 @@ export {
   type ResolvedLimits,
 } from './limits.js';
 export { DEFAULT_RETENTION, MemoryBroker } from './memory-broker.js';
-export { createMetricsHandler, METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
+export {
+  collectMetrics,
+  createMetricsHandler,
+  METRICS_CONTENT_TYPE,
+  type MetricFamily,
+  type MetricSample,
+  type MetricsRegistry,
+  type RegistrableMetric,
+  registerMetrics,
+  renderMetrics,
+} from './metrics.js';
 export { toFetchHandler, toNodeHandler } from './mount.js';
 export {
   createNodeHandler,

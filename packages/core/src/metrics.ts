@@ -6,28 +6,40 @@ import { DISCONNECT_REASONS, TRANSPORTS } from './stats.js';
 /** The Prometheus text exposition format version these metrics are written in. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
-type Sample = readonly [labels: string, value: number];
-
-/** One metric family: `# HELP`, `# TYPE` and its samples. */
-function family(name: string, type: 'counter' | 'gauge', help: string, samples: readonly Sample[]): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  return lines.join('\n');
+/** One sample of a metric family; `name` is set for a histogram's `_bucket`, `_sum` and `_count`. */
+export interface MetricSample {
+  readonly name?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
 }
 
-const single = (value: number): Sample[] => [['', value]];
+/** One metric family, as Prometheus defines it. */
+export interface MetricFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly samples: readonly MetricSample[];
+}
 
-/**
- * This hub's metrics in the Prometheus text format (names and labels in docs/operating.md).
- * The first call starts recording the publish→write latency histogram. To serve them next
- * to a `prom-client` registry, concatenate: `(await register.metrics()) + renderMetrics(hub)`.
- */
-export function renderMetrics(hub: Hub): string {
+const single = (value: number): MetricSample[] => [{ labels: {}, value }];
+
+function family(
+  name: string,
+  type: MetricFamily['type'],
+  help: string,
+  samples: MetricSample[],
+): MetricFamily {
+  return { name, help, type, samples };
+}
+
+/** This hub's metrics as families (names and meaning in docs/operating.md). */
+export function collectMetrics(hub: Hub): MetricFamily[] {
   const stats = hub.stats();
+  const byTransport = (counts: Record<string, number>): MetricSample[] =>
+    TRANSPORTS.map((transport) => ({ labels: { transport }, value: counts[transport] ?? 0 }));
   const latency = hub.latencyHistogram().snapshot();
-  const byTransport = (counts: Record<string, number>): Sample[] =>
-    TRANSPORTS.map((transport) => [`{transport="${transport}"}`, counts[transport] ?? 0]);
-  const families = [
+  const histogram = 'tidings_publish_to_write_seconds';
+  return [
     family(
       'tidings_open_connections',
       'gauge',
@@ -44,7 +56,7 @@ export function renderMetrics(hub: Hub): string {
       'tidings_disconnects_total',
       'counter',
       'Ended connections by reason.',
-      DISCONNECT_REASONS.map((reason) => [`{reason="${reason}"}`, stats.disconnects[reason]]),
+      DISCONNECT_REASONS.map((reason) => ({ labels: { reason }, value: stats.disconnects[reason] })),
     ),
     family(
       'tidings_long_polls_waiting',
@@ -89,9 +101,9 @@ export function renderMetrics(hub: Hub): string {
       single(stats.resets),
     ),
     family('tidings_poll_responses_total', 'counter', 'Poll and long-poll responses by outcome.', [
-      ['{outcome="200"}', stats.polls.ok],
-      ['{outcome="304"}', stats.polls.notModified],
-      ['{outcome="timeout"}', stats.polls.timeout],
+      { labels: { outcome: '200' }, value: stats.polls.ok },
+      { labels: { outcome: '304' }, value: stats.polls.notModified },
+      { labels: { outcome: 'timeout' }, value: stats.polls.timeout },
     ]),
     family(
       'tidings_slow_consumer_disconnects_total',
@@ -118,18 +130,94 @@ export function renderMetrics(hub: Hub): string {
       single(stats.brokerReconnections),
     ),
     family('tidings_draining', 'gauge', '1 while the hub is closing, else 0.', single(hub.closed ? 1 : 0)),
-  ];
-  const histogram = [
-    '# HELP tidings_publish_to_write_seconds Time from publish to the write to local subscribers, per event per node.',
-    '# TYPE tidings_publish_to_write_seconds histogram',
-    ...latency.buckets.map(
-      ([bound, count]) => `tidings_publish_to_write_seconds_bucket{le="${bound}"} ${count}`,
+    family(
+      histogram,
+      'histogram',
+      'Time from publish to the write to local subscribers, per event per node.',
+      [
+        ...latency.buckets.map(([bound, count]) => ({
+          name: `${histogram}_bucket`,
+          labels: { le: String(bound) },
+          value: count,
+        })),
+        { name: `${histogram}_bucket`, labels: { le: '+Inf' }, value: latency.count },
+        { name: `${histogram}_sum`, labels: {}, value: latency.sum },
+        { name: `${histogram}_count`, labels: {}, value: latency.count },
+      ],
     ),
-    `tidings_publish_to_write_seconds_bucket{le="+Inf"} ${latency.count}`,
-    `tidings_publish_to_write_seconds_sum ${latency.sum}`,
-    `tidings_publish_to_write_seconds_count ${latency.count}`,
-  ].join('\n');
-  return `${families.join('\n')}\n${histogram}\n`;
+  ];
+}
+
+function renderLabels(labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  return pairs.length === 0 ? '' : `{${pairs.join(',')}}`;
+}
+
+/**
+ * This hub's metrics in the Prometheus text format. The first call starts recording the
+ * publish→write latency histogram. To add them to a `prom-client` registry, see
+ * {@link registerMetrics}.
+ */
+export function renderMetrics(hub: Hub): string {
+  const lines: string[] = [];
+  for (const { name, help, type, samples } of collectMetrics(hub)) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const sample of samples)
+      lines.push(`${sample.name ?? name}${renderLabels(sample.labels)} ${sample.value}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** What {@link registerMetrics} registers: prom-client's custom-metric shape. */
+export interface RegistrableMetric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricFamily['type'];
+  readonly aggregator: 'sum';
+  get(): Promise<{
+    name: string;
+    help: string;
+    type: MetricFamily['type'];
+    aggregator: 'sum';
+    values: Array<{ metricName?: string; labels: Record<string, string>; value: number }>;
+  }>;
+  reset(): void;
+}
+
+/** A `prom-client` `Registry` (or anything with its `registerMetric`); prom-client itself is not a dependency. */
+export interface MetricsRegistry {
+  /**
+   * prom-client types the parameter as its own metric classes; what is passed is a
+   * {@link RegistrableMetric}, the custom-metric shape its registry reads at scrape time.
+   */
+  registerMetric(metric: never): void;
+}
+
+/**
+ * Adds this hub's metrics to an existing `prom-client` registry (e.g. `register` from
+ * `prom-client`), so one `/metrics` endpoint serves the app's and Tidings' metrics. Values are
+ * read at scrape time. Starts recording the latency histogram.
+ */
+export function registerMetrics(hub: Hub, registry: MetricsRegistry): void {
+  const register = registry.registerMetric.bind(registry) as (metric: RegistrableMetric) => void;
+  for (const { name, help, type } of collectMetrics(hub)) {
+    register({
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      async get() {
+        const current = collectMetrics(hub).find((candidate) => candidate.name === name);
+        const values = (current?.samples ?? []).map((sample) => ({
+          ...(sample.name === undefined ? {} : { metricName: sample.name }),
+          labels: { ...sample.labels },
+          value: sample.value,
+        }));
+        return { name, help, type, aggregator: 'sum', values };
+      },
+      reset() {},
+    });
+  }
 }
 
 /**
