@@ -121,4 +121,19 @@ describe.skipIf(!available)('@tidings/client in headless Chromium', () => {
     await page.evaluate(() => window.setHidden(false));
     await expect.poll(() => app.requests.poll, { timeout: 500 }).toBeGreaterThan(before);
   });
+
+  it("stops polling in a hidden tab with whenHidden: 'pause', and polls at once when visible", async () => {
+    await start({ transport: 'poll', whenHidden: 'pause' });
+    await waitForState('polling/poll');
+    await page.evaluate(() => window.setHidden(true));
+    await waitForState('offline/poll');
+    const before = app.requests.poll;
+    await app.publishMany('t', 0, 3);
+    await page.waitForTimeout(1_000); // showing that nothing is sent needs a little wall-clock time
+    expect(app.requests.poll).toBe(before);
+
+    await page.evaluate(() => window.setHidden(false));
+    await waitForCount(3);
+    await expectExactly(3);
+  });
 });
