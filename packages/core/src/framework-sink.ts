@@ -1,12 +1,15 @@
 import { type NodeResponse, toResponseSink } from './node.js';
 import type { ResponseSink } from './transport.js';
 
-/** How a node-based framework (Koa, Fastify) answers, for {@link toFrameworkSink}. */
-export interface FrameworkResponse {
+/**
+ * How a node-based framework (Koa, Fastify) answers, for {@link toFrameworkSink}. One object
+ * per adapter; `ctx` is the framework's per-request object (Koa `ctx`, Fastify `reply`).
+ */
+export interface FrameworkResponse<Ctx> {
   /** Answers with a complete body through the framework, so its compression, hooks and logging apply. */
-  send(status: number, headers: Record<string, string>, body: string | undefined): void;
+  send(ctx: Ctx, status: number, headers: Record<string, string>, body: string | undefined): void;
   /** Takes the raw response out of the framework's hands (Koa `ctx.respond = false`, Fastify `reply.hijack()`). */
-  release(): void;
+  release(ctx: Ctx): void;
 }
 
 /**
@@ -15,33 +18,66 @@ export interface FrameworkResponse {
  * streamed chunk (SSE) releases the raw response and writes to it directly, so no
  * framework or compression layer can buffer the stream.
  */
-export function toFrameworkSink(res: NodeResponse, framework: FrameworkResponse): ResponseSink {
-  const raw = toResponseSink(res);
-  let head: { status: number; headers: Record<string, string> } = { status: 500, headers: {} };
-  let streaming = false;
-  return {
-    writeHead(status, headers) {
-      head = { status, headers };
-    },
-    write(chunk) {
-      if (!streaming) {
-        streaming = true;
-        framework.release();
-        raw.writeHead(head.status, head.headers);
-      }
-      return raw.write(chunk);
-    },
-    get bufferedBytes() {
-      return raw.bufferedBytes;
-    },
-    end(body) {
-      if (streaming) raw.end(body);
-      else framework.send(head.status, head.headers, body);
-    },
-    destroy() {
-      if (!streaming) framework.release();
-      raw.destroy();
-    },
-    onClose: (callback) => raw.onClose(callback),
-  };
+export function toFrameworkSink<Ctx>(
+  res: NodeResponse,
+  framework: FrameworkResponse<Ctx>,
+  ctx: Ctx,
+): ResponseSink {
+  return new FrameworkSink(toResponseSink(res), framework, ctx);
+}
+
+/** Methods on the prototype, and the framework's objects dropped once streaming: an open stream keeps only the raw sink. */
+class FrameworkSink<Ctx> implements ResponseSink {
+  private status = 500;
+  private headers: Record<string, string> = {};
+  /** Until the stream starts: the framework and its request object; `undefined` while streaming. */
+  private owner: { framework: FrameworkResponse<Ctx>; ctx: Ctx } | undefined;
+
+  constructor(
+    private readonly raw: ResponseSink,
+    framework: FrameworkResponse<Ctx>,
+    ctx: Ctx,
+  ) {
+    this.owner = { framework, ctx };
+  }
+
+  writeHead(status: number, headers: Record<string, string>): void {
+    this.status = status;
+    this.headers = headers;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.owner) {
+      this.release();
+      this.raw.writeHead(this.status, this.headers);
+      this.headers = {};
+    }
+    return this.raw.write(chunk);
+  }
+
+  get bufferedBytes(): number {
+    return this.raw.bufferedBytes;
+  }
+
+  end(body?: string): void {
+    const owner = this.owner;
+    this.owner = undefined;
+    if (owner) owner.framework.send(owner.ctx, this.status, this.headers, body);
+    else this.raw.end(body);
+  }
+
+  destroy(): void {
+    this.release();
+    this.raw.destroy();
+  }
+
+  onClose(callback: () => void): void {
+    this.raw.onClose(callback);
+  }
+
+  private release(): void {
+    const owner = this.owner;
+    this.owner = undefined;
+    owner?.framework.release(owner.ctx);
+  }
 }

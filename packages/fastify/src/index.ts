@@ -1,6 +1,7 @@
 import {
   type AdapterOptions,
   createHandler,
+  type FrameworkResponse,
   type RealtimeApi,
   realtimeApi,
   toFrameworkSink,
@@ -24,6 +25,12 @@ declare module 'fastify' {
   }
 }
 
+/** Whole answers through `reply.send`; streams take `reply.raw` after `reply.hijack()`. */
+const fastifyResponse: FrameworkResponse<FastifyReply> = {
+  send: (reply, status, headers, body) => reply.code(status).headers(headers).send(body),
+  release: (reply) => reply.hijack(),
+};
+
 async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promise<void> {
   const api = realtimeApi(options);
   const handle = createHandler<FastifyRequest>(api.hub, options);
@@ -33,11 +40,11 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
   await fastify.register(
     async (routes) => {
       routes.all('/', async (request: FastifyRequest, reply: FastifyReply) => {
-        const sink = toFrameworkSink(reply.raw, {
-          send: (status, headers, body) => reply.code(status).headers(headers).send(body),
-          release: () => reply.hijack(),
-        });
-        await handle(toRealtimeRequest(request.raw), sink, request);
+        await handle(
+          toRealtimeRequest(request.raw),
+          toFrameworkSink(reply.raw, fastifyResponse, reply),
+          request,
+        );
         // Nothing sent: the client left during a long-poll; there is no one to answer.
         if (!reply.sent) reply.hijack();
         return reply;

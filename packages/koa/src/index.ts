@@ -1,6 +1,7 @@
 import {
   type AdapterOptions,
   createHandler,
+  type FrameworkResponse,
   type RealtimeApi,
   realtimeApi,
   toFrameworkSink,
@@ -18,6 +19,18 @@ export interface RealtimeOptions extends AdapterOptions<Context> {
 export interface RealtimeMiddleware extends RealtimeApi {
   (ctx: Context, next: Next): Promise<void>;
 }
+
+/** Whole answers through `ctx.status`/`ctx.body`; streams take `ctx.res` with `ctx.respond = false`. */
+const koaResponse: FrameworkResponse<Context> = {
+  send(ctx, status, headers, body) {
+    ctx.status = status;
+    ctx.set(headers);
+    if (body !== undefined) ctx.body = body;
+  },
+  release(ctx) {
+    ctx.respond = false;
+  },
+};
 
 /**
  * Tidings for Koa 2 and 3:
@@ -38,17 +51,7 @@ export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
   const handle = createHandler<Context>(api.hub, options);
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     if (options.path !== undefined && ctx.path !== options.path) return next();
-    const sink = toFrameworkSink(ctx.res, {
-      send(status, headers, body) {
-        ctx.status = status;
-        ctx.set(headers);
-        if (body !== undefined) ctx.body = body;
-      },
-      release() {
-        ctx.respond = false;
-      },
-    });
-    await handle(toRealtimeRequest(ctx.req), sink, ctx);
+    await handle(toRealtimeRequest(ctx.req), toFrameworkSink(ctx.res, koaResponse, ctx), ctx);
   };
   return Object.assign(middleware, api);
 }
