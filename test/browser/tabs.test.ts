@@ -67,4 +67,17 @@ describe.skipIf(!available)('one connection per browser: 8 tabs over HTTP/1.1', 
     for (const page of rest) await expectExactly(page, 25);
     expect(app.requests.sse).toBe(2);
   });
+
+  it('when the leading subscription is closed (tab still open), the next tab takes over and the rest carry on', async () => {
+    // The tabs of the first test: pages[0] closed, and the lock went to the next in line, the second tab.
+    const pages = context.pages();
+    const [leader, ...rest] = pages;
+    await leader?.evaluate(() => window.sub.close());
+    expect(await leader?.evaluate(() => window.sub.state)).toBe('closed');
+    await app.publishMany('t', 25, 5);
+    for (const page of rest) await count(page, 30);
+    for (const page of rest) await expectExactly(page, 30);
+    expect(app.requests.sse).toBe(3);
+    for (const page of rest) expect(await page.evaluate(() => window.sub.state)).toBe('open');
+  });
 });

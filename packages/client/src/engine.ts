@@ -148,7 +148,10 @@ export class Engine {
             polling.abort();
             this.status('open');
           };
-          probe = this.stream(probing.signal, onAlive).catch((): Outcome => 'failed');
+          const attempt = this.settings.pacer.attempt(probing.signal);
+          probe = this.stream(attempt.signal, onAlive)
+            .catch((): Outcome => 'failed')
+            .finally(() => attempt.release());
           probe.then((outcome) => {
             if (alive || polling.signal.aborted) return;
             // SSE still cannot get through; try long-poll again if we had fallen to polling.

@@ -161,7 +161,8 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
 
   private status(state: ConnectionState, transport: Transport): void {
     if (this.currentState === 'closed') return;
-    this.relay?.({ t: 'state', state, transport, cursor: this.feed.cursor });
+    // Closing is this tab's own affair: the next tab in line takes over the connection.
+    if (state !== 'closed') this.relay?.({ t: 'state', state, transport, cursor: this.feed.cursor });
     if (state === this.currentState && transport === this.currentTransport) return;
     this.currentState = state;
     this.currentTransport = transport;
@@ -172,7 +173,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
   private follow(message: ShareMessage): void {
     if (message.t === 'event') this.feed.accept(message.event);
     else if (message.t === 'reset') this.reset(message.reset);
-    else if (message.t === 'state') {
+    else if (message.t === 'state' && message.state !== 'closed') {
       this.feed.cursor ??= message.cursor;
       this.status(message.state, message.transport);
     }
