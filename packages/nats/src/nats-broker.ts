@@ -17,7 +17,7 @@ import {
 } from '@tidings/core';
 import { eventHeaders, linkOf, published, timeOf, toStoredEvent } from './codec.js';
 import { mayHaveGap } from './continuity.js';
-import { followSubject } from './live-topic.js';
+import { LiveFeed } from './live-feed.js';
 import { type NatsBrokerOptions, type ResolvedNatsOptions, resolveNatsOptions } from './options.js';
 import { readSubject } from './read-topic.js';
 import { ensureStream, epochOf, prefixDroppedSeq, streamInfo } from './stream.js';
@@ -33,12 +33,13 @@ const MAX_APPEND_ATTEMPTS = 20;
  * A {@link Broker} on NATS JetStream. One stream holds the hub: topic `t` is the subject
  * `<prefix>.<encodeTopic(t)>`, the stream sequence is the hub-wide `seq`, retention is
  * `max_msgs_per_subject` + `max_age`, and the epoch derives from the stream's creation
- * time. Live delivery uses one ordered consumer per topic with local subscribers.
+ * time. Live delivery uses one ordered consumer per node, running while it has local
+ * subscribers (see {@link LiveFeed}).
  * Create it with {@link createNatsBroker}.
  */
 export class NatsBroker implements Broker {
   private readonly links = new TopicLinks();
-  private readonly live = new Set<() => void>();
+  private readonly live: LiveFeed;
   private readonly monitors = new Set<ConnectionMonitor>();
   /** Connection events; stopped on close, so a shared connection does not keep this broker alive. */
   private readonly statuses: AsyncIterable<Status> & { stop?: () => void };
@@ -55,6 +56,12 @@ export class NatsBroker implements Broker {
     epoch: string,
   ) {
     this.epoch = epoch;
+    this.live = new LiveFeed(
+      js,
+      options.stream.name,
+      `${options.stream.prefix}.>`,
+      async () => (await this.head()).seq + 1,
+    );
     this.statuses = nc.status();
     void this.watchConnection();
   }
@@ -144,7 +151,12 @@ export class NatsBroker implements Broker {
         oldestTime,
       });
       if (gap) return { reset: true, reason: 'expired', head };
-      for (const message of messages) events.push(toStoredEvent(this.epoch, topic, message));
+      // Topics are read one after another: cut every topic at the same snapshot, the head read
+      // first, or a later topic's newer event could be returned while an earlier topic missed
+      // one published meanwhile — a hole the live seam would then skip. Newer events arrive live.
+      for (const message of messages) {
+        if (message.seq <= head.seq) events.push(toStoredEvent(this.epoch, topic, message));
+      }
     }
     if (topics.length > 1) events.sort((a, b) => a.seq - b.seq);
     const more = events.length > limit;
@@ -175,17 +187,13 @@ export class NatsBroker implements Broker {
   }
 
   async subscribe(topic: string, listener: EventListener): Promise<() => void> {
-    const from = (await this.head()).seq + 1;
-    const stop = await this.guard(() =>
-      followSubject(this.js, this.streamName, this.subjectOf(topic), from, (message) => {
+    this.assertReachable();
+    return this.guard(() =>
+      this.live.add(this.subjectOf(topic), (message) => {
         this.links.remember(topic, message.seq);
         listener(toStoredEvent(this.epoch, topic, message));
       }),
     );
-    this.live.add(stop);
-    return () => {
-      if (this.live.delete(stop)) stop();
-    };
   }
 
   /**
@@ -199,8 +207,7 @@ export class NatsBroker implements Broker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const stop of this.live) stop();
-    this.live.clear();
+    this.live.stop();
     this.statuses.stop?.();
     if (this.ownsConnection) await this.nc.close();
   }
