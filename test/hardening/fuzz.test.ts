@@ -13,7 +13,8 @@ import { type Served, serve } from './serve.js';
  *   them). Everything else — NUL, other controls, any Unicode — arrives as published.
  * - Poll: the payload exactly, lone surrogates included (JSON escapes them).
  */
-const sseView = (payload: string) => payload.toWellFormed().replace(/\r\n|\r/g, '\n');
+const utf8RoundTrip = (value: string) => Buffer.from(value, 'utf8').toString('utf8');
+const sseView = (payload: string) => utf8RoundTrip(payload).replace(/\r\n|\r/g, '\n');
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 
@@ -131,7 +132,7 @@ describe('bad input is a 4xx JSON error, never a crash or a stream', () => {
           `/?topic=${percentEncode(topic)}`,
           sse ? { accept: 'text/event-stream' } : {},
         );
-        if (TOPIC.test(topic.toWellFormed())) {
+        if (TOPIC.test(utf8RoundTrip(topic))) {
           expect(response.status).toBe(200);
         } else {
           expect(response.status).toBe(400);
