@@ -22,6 +22,8 @@ interface Held {
 export class SseStream implements Subscriber, Expiring {
   /** Sequence number of the newest event written; older or equal ones are dropped. */
   private lastSeq = 0;
+  /** `<epoch>-` of the ids this stream carries; a live id of another epoch means a wiped broker. */
+  private epochPrefix = '';
   /** Live events held back during replay; `null` once live. */
   private held: Held[] | null = [];
   private heldBytes = 0;
@@ -85,6 +87,12 @@ export class SseStream implements Subscriber, Expiring {
       if (this.heldBytes > this.hub.options.maxBufferedBytes) this.close('slow-consumer');
       return;
     }
+    if (!event.id.startsWith(this.epochPrefix)) {
+      // The broker's history was wiped (e.g. Redis restarted empty): its sequence starts again,
+      // so seq comparisons mean nothing. End the stream; the reconnect gets `reset: unknown`.
+      this.close('broker-error');
+      return;
+    }
     if (event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
     this.connection.delivered++;
@@ -145,6 +153,7 @@ export class SseStream implements Subscriber, Expiring {
     }
     if (this.ended) return;
     if (announce) this.write(encodePosition(formatEventId(position.epoch, position.seq)));
+    this.epochPrefix = `${position.epoch}-`;
     this.goLive(position.seq);
     if (this.lastSeq > 0) this.connection.lastEventId = formatEventId(position.epoch, this.lastSeq);
   }
