@@ -13,6 +13,7 @@
  * Payloads are 128 bytes. A broker whose service is down is reported as skipped. Redis keys
  * and the NATS stream are deleted afterwards.
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { MemoryBroker } from '@tidings/core';
 import { createNatsBroker } from '@tidings/nats';
@@ -105,7 +106,7 @@ async function publishRate({ nodeA }, topics) {
 const ms = (value) => value.toFixed(2).padStart(8);
 const rate = (value) => Math.round(value).toLocaleString('en-US').padStart(10);
 console.log(
-  `broker-compare: Node ${process.version}, ${LATENCY_EVENTS} latency events, ${RATE_EVENTS} events per rate run, ${IN_FLIGHT} in flight, 128-byte payloads`,
+  `broker-compare: Node ${process.version}, ${LATENCY_EVENTS} latency events, ${RATE_EVENTS} events per rate run, ${IN_FLIGHT} in flight, 128-byte payloads, load average ${loadavg()[0].toFixed(1)}`,
 );
 console.log('broker  | latency p50 ms | p99 ms   | max ms   | publish/s, 64 topics | publish/s, 1 topic');
 console.log('--------|---------------|----------|----------|----------------------|-------------------');
