@@ -1,6 +1,15 @@
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import http2, { type ClientHttp2Session, type ClientHttp2Stream, type Http2Server } from 'node:http2';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type Http2SecureServer,
+  type Http2Server,
+} from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Hub } from '@tidings/core';
 import { realtime as fastifyRealtime } from '@tidings/fastify';
@@ -11,7 +20,9 @@ import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import Koa from 'koa';
+import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CHROMIUM_PATH, hasChromium, requireService } from './helpers/services.js';
 
 /** An app served over cleartext HTTP/2 (h2c) on 127.0.0.1. */
 interface H2App {
@@ -21,7 +32,11 @@ interface H2App {
 }
 
 /** Listens on port 0 and, on close, destroys live sessions (streams would hold `close()` open). */
-async function serveH2(server: Http2Server, hub: Hub, closeApp: () => Promise<void>): Promise<H2App> {
+async function serveH2(
+  server: Http2Server | Http2SecureServer,
+  hub: Hub,
+  closeApp: () => Promise<void>,
+): Promise<H2App> {
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
@@ -180,5 +195,84 @@ describe.each(targets)('HTTP/2: $name', (target) => {
     await app.hub.close();
     await ended;
     expect(app.hub.stats().disconnects['server-close']).toBe(1);
+  });
+});
+
+/** A throwaway self-signed certificate for 127.0.0.1 (browsers speak HTTP/2 over TLS only). */
+function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-h2-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        ...[
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+        ],
+        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+        ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const SUBSCRIPTIONS = 10;
+const PAGE = `<!doctype html><meta charset="utf-8"><title>h2</title><script>
+  window.received = 0;
+  for (let i = 0; i < ${SUBSCRIPTIONS}; i++) {
+    new EventSource('/realtime?topic=t' + i).addEventListener('message', () => window.received++);
+  }
+</script>`;
+
+const chromiumAvailable = await requireService('Chromium', hasChromium());
+
+describe.skipIf(!chromiumAvailable)('HTTP/2 in Chromium', () => {
+  it(`holds ${SUBSCRIPTIONS} EventSources of one page on one TLS session, past the six-connection limit of HTTP/1.1`, async () => {
+    const rt = nodeRealtime();
+    const versions: string[] = [];
+    const server = http2.createSecureServer({ ...selfSignedCertificate(), allowHTTP1: true }, (req, res) => {
+      if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      if (!req.url?.startsWith('/realtime')) return void res.writeHead(404).end();
+      versions.push(req.httpVersion);
+      void rt(req, res);
+    });
+    let sessions = 0;
+    server.on('session', () => sessions++);
+    const app = await serveH2(server, rt.hub, rt.close);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--ignore-certificate-errors',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(app.origin.replace('http:', 'https:'));
+      await expect.poll(() => rt.hub.stats().connections.sse).toBe(SUBSCRIPTIONS);
+      for (let i = 0; i < SUBSCRIPTIONS; i++) await rt.publish(`t${i}`, 'hello');
+      await expect
+        .poll(() => page.evaluate(() => (window as unknown as { received: number }).received))
+        .toBe(SUBSCRIPTIONS);
+      expect(versions).toEqual(Array(SUBSCRIPTIONS).fill('2.0'));
+      expect(sessions).toBe(1);
+    } finally {
+      await browser.close();
+      await app.close();
+    }
   });
 });
