@@ -117,3 +117,32 @@ describe('headers', () => {
     }
   });
 });
+
+describe('refusals that can be retried', () => {
+  it('waits out a Retry-After before reconnecting the stream', async () => {
+    let refusals = 1;
+    const requestTimes: number[] = [];
+    const busy = await startApp({
+      routes(express) {
+        express.use('/realtime', (_req, res, next) => {
+          requestTimes.push(performance.now());
+          if (refusals-- <= 0) return next();
+          res
+            .status(429)
+            .set('retry-after', '1')
+            .json({ error: { code: 'too-many-requests', message: 'busy' } });
+        });
+      },
+    });
+    try {
+      const rec = record(busy.url, { transport: 'sse' });
+      cleanup.push(() => rec.sub.close());
+      await rec.untilState('open', 'sse');
+      expect(requestTimes).toHaveLength(2);
+      expect((requestTimes[1] ?? 0) - (requestTimes[0] ?? 0)).toBeGreaterThanOrEqual(950);
+    } finally {
+      for (const close of cleanup.splice(0)) close();
+      await busy.close();
+    }
+  });
+});

@@ -81,7 +81,10 @@ export class Engine {
         this.rung = 'long-poll';
         continue;
       }
-      await this.pause(backoff(failures, this.settings.timing.retryMs), this.signal);
+      const { timing } = this.settings;
+      const delay = Math.max(backoff(failures, timing.retryMs), timing.retryAfterMs ?? 0);
+      timing.retryAfterMs = undefined;
+      await this.pause(delay, this.signal);
     }
   }
 

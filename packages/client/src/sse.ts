@@ -12,6 +12,8 @@ export interface StreamTiming {
   readonly followServer: boolean;
   /** The server's `retry:` advice, ms: the base of the reconnect delay. */
   retryMs: number;
+  /** A `Retry-After` from the last refusal (429, 503), ms: the next attempt waits at least this long. */
+  retryAfterMs?: number | undefined;
 }
 
 /** The stall bound for a server heartbeat interval: two missed heartbeats plus network slack. */
@@ -58,6 +60,7 @@ export async function streamSse(
     if (!response.ok) {
       const error = await TidingsHttpError.from(response);
       if (error.fatal) throw error;
+      timing.retryAfterMs = error.retryAfterMs;
       return 'failed';
     }
     if (!response.body) return 'unsupported';
