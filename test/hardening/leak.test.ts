@@ -91,9 +91,10 @@ describe('leaks', () => {
     expect(listenersOf(broker).size).toBe(0);
     expect(hub.limiter.snapshot()).toMatchObject({ open: 0, longPolls: 0 });
     expect(hub.expiry.size).toBe(0);
-    await expect
-      .poll(() => served?.server.connections ?? (served?.server as { _connections?: number })._connections)
-      .toBe(0);
+    const { server } = served;
+    const sockets = () =>
+      new Promise<number>((resolve) => server.getConnections((_, count) => resolve(count)));
+    await expect.poll(sockets).toBe(0);
     // The heartbeat timer stops with its last stream; what is left is the timers from before.
     await expect.poll(() => timers()).toBeLessThanOrEqual(timersBefore);
 
