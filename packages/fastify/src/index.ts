@@ -39,6 +39,9 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
   fastify.addHook('preClose', () => api.close({ graceMs: options.closeGraceMs }));
   await fastify.register(
     async (routes) => {
+      // The endpoint reads no body: any method but GET gets the protocol's 405, never a parser's 415.
+      routes.removeAllContentTypeParsers();
+      routes.addContentTypeParser('*', (_request, _payload, done) => done(null));
       routes.all('/', async (request: FastifyRequest, reply: FastifyReply) => {
         await handle(
           toRealtimeRequest(request.raw),
