@@ -2,14 +2,19 @@
 // request — a stream, a resume, a publish — so no sticky sessions are needed.
 import { fileURLToPath } from 'node:url';
 import { realtime } from '@tidings/express';
+import { createNatsBroker } from '@tidings/nats';
 import { redisBroker } from '@tidings/redis';
 import express from 'express';
 
 const NODE = process.env.NODE_NAME ?? `node-${process.pid}`;
-const broker = redisBroker({
-  redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  prefix: 'multi-node-demo',
-});
+// BROKER=nats runs the same demo on NATS JetStream instead (NATS_URL, default 127.0.0.1:4222).
+const broker =
+  process.env.BROKER === 'nats'
+    ? await createNatsBroker({ servers: process.env.NATS_URL ?? '127.0.0.1:4222', stream: 'multi_node_demo' })
+    : redisBroker({
+        redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        prefix: 'multi-node-demo',
+      });
 const rt = realtime({ broker, heartbeatMs: 5_000, retryMs: 1_000, retryJitterMs: 1_000 });
 const app = express();
 

@@ -27,6 +27,10 @@ function forward(req, res, nodes, index, tries) {
     (reply) => {
       res.writeHead(reply.statusCode ?? 502, reply.headers);
       reply.pipe(res); // streams SSE through as it comes
+      // The node died mid-response: cut the client too, so it reconnects (to another node).
+      reply.on('close', () => {
+        if (!reply.complete) res.destroy();
+      });
     },
   );
   upstream.on('error', () => {

@@ -1,7 +1,8 @@
 // Starts three app nodes (separate processes), a round-robin proxy in front of them and a
 // ticker that publishes through the proxy every second. Open the printed URL; use the page's
 // "Kill" button to SIGKILL the node serving you and watch the stream resume on another node.
-// Needs Redis (REDIS_URL, default redis://127.0.0.1:6379).
+// Needs Redis (REDIS_URL, default redis://127.0.0.1:6379), or NATS with JetStream when BROKER=nats
+// (NATS_URL, default 127.0.0.1:4222).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createProxy } from './proxy.js';
