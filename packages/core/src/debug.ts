@@ -1,4 +1,4 @@
-import { TidingsError } from './errors.js';
+import { isTidingsError, TidingsError } from './errors.js';
 import { type MaybePromise, type RealtimeHandler, sendError } from './handler.js';
 import type { Hub } from './hub.js';
 import type { Transport } from './stats.js';
@@ -87,6 +87,7 @@ export function createDebugHandler<Ctx>(hub: Hub, options: DebugHandlerOptions<C
       sink.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       sink.end(JSON.stringify(snapshot));
     } catch (error) {
+      if (!isTidingsError(error)) hub.lifecycle.failed(error, { source: 'request' });
       sendError(sink, error);
     }
   };
