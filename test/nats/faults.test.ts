@@ -68,4 +68,23 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
     resumed.close();
     stream.close();
   });
+
+  it('recreates a memory-stored stream lost in a restart, with a new epoch: old cursors reset "unknown"', async () => {
+    const broker = await createNatsBroker({ servers: nats.url, stream: 'volatile', storage: 'memory' });
+    brokers.push(broker);
+    const before = await broker.publish({ topic: 'a', event: undefined, data: 'gone' });
+    await nats.kill();
+    await until(() => Promise.resolve(broker.available), false);
+    await nats.restart();
+    await until(() => Promise.resolve(broker.available), true, 15_000);
+    const head = await broker.head();
+    expect(head.epoch).not.toBe(parseEventId(before.id).epoch);
+    expect(await broker.history(['a'], parseEventId(before.id), 10)).toEqual({
+      reset: true,
+      reason: 'unknown',
+      head,
+    });
+    const after = await broker.publish({ topic: 'a', event: undefined, data: 'new' });
+    expect(parseEventId(after.id)).toEqual({ epoch: head.epoch, seq: 1 });
+  });
 });

@@ -2,6 +2,7 @@ import { type Broker, type Cursor, isTidingsError, type StoredEvent } from '@tid
 import { decodeTopic, encodeTopic } from '@tidings/nats';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { until } from '../redis/until.js';
 import { startNode } from './app-node.js';
@@ -9,7 +10,7 @@ import { canSpawnNats, NatsProcess } from './nats-process.js';
 import { natsAvailable, natsHub } from './nats-target.js';
 
 const shared = await natsAvailable();
-const spawnable = await canSpawnNats();
+const spawnable = await requireService('nats-server binary', canSpawnNats());
 
 const publish = (broker: Broker, topic: string, data: string) =>
   broker.publish({ topic, event: undefined, data });

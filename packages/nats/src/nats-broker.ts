@@ -279,9 +279,12 @@ export class NatsBroker implements Broker {
         const error = new TidingsError('broker-unavailable', `Lost the NATS connection to ${status.server}`);
         for (const monitor of this.monitors) monitor.error(error);
       } else if (status.type === 'reconnect') {
-        // A memory-stored stream may have been recreated meanwhile: learn its epoch first.
-        await streamInfo(this.jsm, this.streamName).then(
-          (info) => info && (this.epoch = epochOf(info)),
+        // A memory-stored stream is gone after a server restart, or another node recreated it:
+        // (re)create it and learn its epoch before accepting calls.
+        await ensureStream(this.jsm, this.options.stream).then(
+          (info) => {
+            this.epoch = epochOf(info);
+          },
           () => {},
         );
         this.connected = true;
