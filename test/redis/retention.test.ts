@@ -111,6 +111,17 @@ describe.skipIf(!ok)('redis: shared, bounded history', () => {
     expect(await fixture.admin.exists(key('s:t1'), key('s:t2'))).toBe(0);
   });
 
+  it('voids what an older epoch left behind when only the hub hash was lost', async () => {
+    fixture = new RedisHubFixture();
+    const broker = fixture.node();
+    for (let i = 0; i < 3; i++) await broker.publish({ topic: 'left', event: undefined, data: `old ${i}` });
+    await fixture.admin.del(key('hub'));
+    const fresh = await broker.publish({ topic: 'left', event: undefined, data: 'new' });
+    expect(fresh.seq).toBe(1);
+    const history = await broker.history(['left'], { ...parseEventId(fresh.id), seq: 0 }, 10);
+    expect(history.reset ? 'reset' : history.events.map((e) => e.data)).toEqual(['new']);
+  });
+
   it('answers ids from before a wiped Redis with reset "unknown" and starts a new epoch', async () => {
     fixture = new RedisHubFixture();
     const node = await startNode(fixture.node());

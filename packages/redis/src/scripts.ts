@@ -36,9 +36,17 @@ local function trim(trimmedKey, stream, topic, oldest, maxEvents)
   end
 end
 
--- Makes sure the hub has an epoch; returns epoch, head seq, forgotten seq.
+-- Makes sure the hub has an epoch; returns epoch, head seq, forgotten seq. A new epoch voids
+-- whatever an older one left behind (a hub hash deleted or evicted without the rest): its
+-- streams and marks would otherwise pass for history of the new epoch. Key names: keys.ts.
 local function hubState(hubKey, newEpoch)
-  redis.call('HSETNX', hubKey, 'epoch', newEpoch)
+  if redis.call('HSETNX', hubKey, 'epoch', newEpoch) == 1 then
+    local base = string.sub(hubKey, 1, #hubKey - 3)
+    for _, topic in ipairs(redis.call('ZRANGE', base .. 'topics', 0, -1)) do
+      redis.call('DEL', base .. 's:' .. topic)
+    end
+    redis.call('DEL', base .. 'topics', base .. 'trimmed', base .. 'tombstones')
+  end
   local state = redis.call('HMGET', hubKey, 'epoch', 'seq', 'forgotten')
   return state[1], tonumber(state[2] or '0'), tonumber(state[3] or '0')
 end
@@ -55,10 +63,19 @@ local topic, event, data, nowText = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, maxEvents, maxAge, maxTopics = tonumber(nowText), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local epoch = hubState(hubKey, ARGV[1])
 local seq = string.format('%d', redis.call('HINCRBY', hubKey, 'seq', 1))
-if event == '' then
-  redis.call('XADD', stream, seq .. '-0', 'd', data, 't', nowText)
-else
-  redis.call('XADD', stream, seq .. '-0', 'd', data, 't', nowText, 'e', event)
+local entry = { 'XADD', stream, seq .. '-0', 'd', data, 't', nowText }
+if event ~= '' then
+  entry[#entry + 1] = 'e'
+  entry[#entry + 1] = event
+end
+local added = redis.pcall(unpack(entry))
+if type(added) == 'table' and added.err and string.find(added.err, 'equal or smaller', 1, true) then
+  -- An untracked leftover of an older epoch, with higher ids: void it and append again.
+  redis.call('DEL', stream)
+  redis.call('HDEL', trimmedKey, topic)
+  redis.call(unpack(entry))
+elseif type(added) == 'table' and added.err then
+  return redis.error_reply(added.err)
 end
 -- A new stream of a topic without a trim mark: whatever it had before the hub-wide watermark
 -- may be gone (its tombstone was evicted), so that watermark becomes its mark.
