@@ -160,7 +160,7 @@ function send(
   connection.delivered = events.length;
   connection.lastEventId = last?.id;
   const json = JSON.stringify(body);
-  hub.count('bytesWritten', Buffer.byteLength(json));
+  hub.countWritten(Buffer.byteLength(json));
   sink.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
   sink.end(json);
 }

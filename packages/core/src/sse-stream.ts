@@ -183,7 +183,7 @@ export class SseStream implements Subscriber, Expiring {
     let accepted: boolean;
     try {
       accepted = this.sink.write(chunk);
-      this.hub.count('bytesWritten', chunk.length);
+      this.hub.countWritten(chunk.length);
     } catch {
       this.close('write-error');
       return;

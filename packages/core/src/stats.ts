@@ -71,7 +71,6 @@ export interface HubStats {
 export type CounterName =
   | 'replayed'
   | 'resets'
-  | 'bytesWritten'
   | 'limitRejections'
   | 'brokerErrors'
   | 'brokerReconnections';
