@@ -138,6 +138,35 @@ describe.each(brokers)('broker conformance: $name', (target) => {
     expect(seen).toEqual(['1', '2', '3']);
   });
 
+  it('calls the listeners of different topics in id order, also for events published by another node', async (ctx) => {
+    if (!available) ctx.skip();
+    const instance = await target.create({});
+    instances.push(instance);
+    const subscriber = instance.broker;
+    const publisher = instance.peer ? await instance.peer() : subscriber;
+    const topics = ['o1', 'o2', 'o3'];
+    const total = 60;
+    const seqs: number[] = [];
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    for (const topic of topics) {
+      await subscriber.subscribe(topic, (event) => {
+        seqs.push(event.seq);
+        if (seqs.length === total) done();
+      });
+    }
+    // Concurrent publishers per topic: appends of different topics interleave.
+    await Promise.all(
+      topics.map(async (topic) => {
+        for (let i = 0; i < total / topics.length; i++) await publish(publisher, topic, `${i}`);
+      }),
+    );
+    await all;
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
   it('shares ids, history and live events between nodes of the same backend', async (ctx) => {
     if (!available) ctx.skip();
     const instance = await target.create({});

@@ -88,6 +88,8 @@ export interface BrokerMonitor {
  *   `seq > after.seq`, or a reset when that set may be incomplete (never a silent gap).
  * - `subscribe` resolves once live delivery is active: every event published after that
  *   reaches the listener, in order. The hub calls it once per topic with local subscribers.
+ * - Listeners of different topics are called in id order too: a stream of several topics
+ *   holds one cursor, a position in the hub-wide order, and drops what is not newer.
  */
 export interface Broker {
   /** Appends an event to its topic's history and fans it out to every node. */
