@@ -58,7 +58,12 @@ class NodeSink implements ResponseSink {
     const { res, direct } = this;
     if (direct) {
       const framed = chunkedFraming(chunk);
-      if (framed !== undefined && res.writableCorked === 0) return direct.write(framed);
+      const socketCorks = direct.writableCorked;
+      // `res.writableCorked` counts the socket's corks too; any extra is a cork on the response.
+      if (framed !== undefined && res.writableCorked === socketCorks) {
+        if (socketCorks === 0) corkUntilNextTick(direct);
+        return direct.write(framed);
+      }
     }
     const accepted = res.write(chunk);
     res.flush?.();
@@ -81,6 +86,19 @@ class NodeSink implements ResponseSink {
   onClose(callback: () => void): void {
     this.res.on('close', callback);
   }
+}
+
+/** Sockets corked by this tick's writes: a burst of events leaves each socket as one `writev`. */
+const corked: Writable[] = [];
+
+function corkUntilNextTick(socket: Writable): void {
+  socket.cork();
+  if (corked.push(socket) === 1) process.nextTick(uncorkAll);
+}
+
+function uncorkAll(): void {
+  for (const socket of corked) socket.uncork();
+  corked.length = 0;
 }
 
 /**
