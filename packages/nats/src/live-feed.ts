@@ -39,7 +39,8 @@ export class LiveFeed {
       if (set.size === 0 && this.listeners.get(subject) === set) this.listeners.delete(subject);
       if (this.size === 0) this.stop();
     };
-    const running = (this.running ??= this.start());
+    if (!this.running) this.running = this.start();
+    const running = this.running;
     try {
       await running;
     } catch (error) {
