@@ -112,6 +112,12 @@ export function collectMetrics(hub: Hub): MetricFamily[] {
       single(stats.disconnects['slow-consumer']),
     ),
     family(
+      'tidings_slow_consumer_dropped_events_total',
+      'counter',
+      'Events slow streams skipped instead of disconnecting (drop-oldest, latest policies).',
+      single(stats.slowConsumerDrops),
+    ),
+    family(
       'tidings_limit_rejections_total',
       'counter',
       'Requests refused by a connection limit (429).',

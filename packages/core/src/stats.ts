@@ -59,6 +59,8 @@ export interface HubStats {
   polls: { ok: number; notModified: number; timeout: number };
   /** Ended connections by reason. */
   disconnects: Record<DisconnectReason, number>;
+  /** Events a slow stream skipped instead of disconnecting (`drop-oldest` / `latest` slow-consumer policies). */
+  slowConsumerDrops: number;
   /** Requests refused by a connection limit (`429 too-many-requests`). */
   limitRejections: number;
   /** Failed broker calls, and errors the broker reported itself. */
@@ -71,6 +73,7 @@ export interface HubStats {
 export type CounterName =
   | 'replayed'
   | 'resets'
+  | 'slowConsumerDrops'
   | 'limitRejections'
   | 'brokerErrors'
   | 'brokerReconnections';
@@ -93,6 +96,7 @@ export function emptyStats(): HubStats {
     resets: 0,
     polls: { ok: 0, notModified: 0, timeout: 0 },
     disconnects,
+    slowConsumerDrops: 0,
     limitRejections: 0,
     brokerErrors: 0,
     brokerReconnections: 0,
