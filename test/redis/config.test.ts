@@ -44,6 +44,32 @@ describe.skipIf(!ok)('redis: configuration', () => {
     await expect(owned.head()).rejects.toMatchObject({ code: 'broker-unavailable' });
   });
 
+  it('works with a client that has an ioredis keyPrefix: every key lands under it', async () => {
+    const fixture = new RedisHubFixture();
+    fixtures.push(fixture);
+    const client = new Redis(REDIS_URL, { keyPrefix: `${fixture.prefix}-tenant:` });
+    const broker = new RedisBroker({ redis: client, prefix: fixture.prefix, retention: { maxTopics: 1 } });
+    try {
+      const seen: string[] = [];
+      await broker.subscribe('a', (event) => seen.push(event.data));
+      for (const topic of ['a', 'b', 'c']) await broker.publish({ topic, event: undefined, data: topic });
+      const history = await broker.history(['c'], { ...(await broker.head()), seq: 0 }, 10);
+      expect(history.reset ? 'reset' : history.events.map((e) => e.data)).toEqual(['c']);
+      expect(await broker.retained('c')).toBe(1);
+      await expect.poll(() => seen).toEqual(['a']);
+      const keys = await fixture.admin.keys(`*${fixture.prefix}*`);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((k) => k.startsWith(`${fixture.prefix}-tenant:`))).toBe(true);
+      // maxTopics 1: the scripts forgot "a" and "b" under the same keyPrefix.
+      const streams = keys.filter((k) => k.includes(':s:')).map((k) => k.slice(k.lastIndexOf(':') + 1));
+      expect(streams).toEqual(['c']);
+      await fixture.admin.del(...keys);
+    } finally {
+      await broker.close();
+      client.disconnect();
+    }
+  });
+
   it('rejects a prefix that would break the hash tag', () => {
     expect(() => new RedisBroker({ prefix: 'a{b}' })).toThrow(RangeError);
   });

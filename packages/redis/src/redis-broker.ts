@@ -128,7 +128,6 @@ export class RedisBroker implements Broker {
           maxEvents,
           maxAgeMs,
           maxTopics,
-          streamPrefix,
           channelPrefix + topic,
           maxTopics * TOMBSTONES_PER_TOPIC,
         ],
@@ -147,21 +146,12 @@ export class RedisBroker implements Broker {
   }
 
   async history(topics: readonly string[], after: Cursor, limit: number): Promise<HistoryResult> {
-    const { hub, trimmed, streamPrefix } = this.keys;
+    const { hub, trimmed } = this.keys;
     const reply = (await this.commands.run((client) =>
       historyScript.run(
         client,
         [hub, trimmed],
-        [
-          newEpoch(),
-          after.epoch,
-          after.seq,
-          limit + 1,
-          this.now(),
-          this.retention.maxAgeMs,
-          streamPrefix,
-          ...topics,
-        ],
+        [newEpoch(), after.epoch, after.seq, limit + 1, this.now(), this.retention.maxAgeMs, ...topics],
       ),
     )) as [string, number, '' | 'expired' | 'unknown', ...StreamEntry[][]];
     const [epoch, seq, verdict, ...perTopic] = reply;

@@ -6,6 +6,12 @@
 
 /** Shared helpers, prepended to every script. */
 const HELPERS = `
+-- '{prefix}:hub' → '{prefix}:'. Other key names are derived from the hub key (see keys.ts),
+-- so a client-side ioredis keyPrefix, applied to KEYS, applies to them too.
+local function baseOf(hubKey)
+  return string.sub(hubKey, 1, #hubKey - 3)
+end
+
 local function seqOf(id)
   return tonumber(string.match(id, '^(%d+)'))
 end
@@ -41,7 +47,7 @@ end
 -- streams and marks would otherwise pass for history of the new epoch. Key names: keys.ts.
 local function hubState(hubKey, newEpoch)
   if redis.call('HSETNX', hubKey, 'epoch', newEpoch) == 1 then
-    local base = string.sub(hubKey, 1, #hubKey - 3)
+    local base = baseOf(hubKey)
     for _, topic in ipairs(redis.call('ZRANGE', base .. 'topics', 0, -1)) do
       redis.call('DEL', base .. 's:' .. topic)
     end
@@ -55,7 +61,7 @@ end
 /**
  * KEYS: hub, trimmed, topics, stream, tombstones.
  * ARGV: newEpoch, topic, event ('' = none), data, now, maxEvents, maxAgeMs, maxTopics,
- * streamPrefix, channel, maxTombstones. Returns { epoch, seq }.
+ * channel, maxTombstones. Returns { epoch, seq }.
  */
 export const PUBLISH = `${HELPERS}
 local hubKey, trimmedKey, topicsKey, stream, tombstonesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -94,7 +100,7 @@ local oldest = redis.call('ZRANGE', topicsKey, 0, 1, 'WITHSCORES')
 for i = 1, #oldest, 2 do
   local victim, lastPublish = oldest[i], tonumber(oldest[i + 1])
   if victim ~= topic and (lastPublish < now - maxAge or redis.call('ZCARD', topicsKey) > maxTopics) then
-    local victimStream = ARGV[9] .. victim
+    local victimStream = baseOf(hubKey) .. 's:' .. victim
     local lastSeq = tonumber(redis.call('HGET', trimmedKey, victim) or '0')
     local newest = redis.call('XREVRANGE', victimStream, '+', '-', 'COUNT', 1)
     if #newest > 0 then lastSeq = seqOf(newest[1][1]) end
@@ -104,7 +110,7 @@ for i = 1, #oldest, 2 do
     redis.call('ZADD', tombstonesKey, now, victim)
   end
 end
-local surplus = redis.call('ZCARD', tombstonesKey) - tonumber(ARGV[11])
+local surplus = redis.call('ZCARD', tombstonesKey) - tonumber(ARGV[10])
 if surplus > 0 then
   local _, _, forgotten = hubState(hubKey, ARGV[1])
   local popped = redis.call('ZPOPMIN', tombstonesKey, math.min(surplus, 2))
@@ -116,13 +122,13 @@ if surplus > 0 then
   redis.call('HSET', hubKey, 'forgotten', string.format('%d', forgotten))
 end
 -- Inside the script, so every node receives a topic's events in sequence order.
-redis.call('PUBLISH', ARGV[10], epoch .. '\\n' .. seq .. '\\n' .. nowText .. '\\n' .. event .. '\\n' .. data)
+redis.call('PUBLISH', ARGV[9], epoch .. '\\n' .. seq .. '\\n' .. nowText .. '\\n' .. event .. '\\n' .. data)
 return { epoch, seq }
 `;
 
 /**
  * KEYS: hub, trimmed.
- * ARGV: newEpoch, after epoch, after seq, count per topic, now, maxAgeMs, streamPrefix, topics….
+ * ARGV: newEpoch, after epoch, after seq, count per topic, now, maxAgeMs, topics….
  * Returns { epoch, head, verdict ('' | 'expired' | 'unknown'), entries of each topic… }.
  */
 export const HISTORY = `${HELPERS}
@@ -132,9 +138,10 @@ local after = tonumber(ARGV[3])
 if ARGV[2] ~= epoch or after > head then return { epoch, head, 'unknown' } end
 local oldest = tonumber(ARGV[5]) - tonumber(ARGV[6])
 local result = { epoch, head, '' }
-for i = 8, #ARGV do
+local base = baseOf(hubKey)
+for i = 7, #ARGV do
   local topic = ARGV[i]
-  local stream = ARGV[7] .. topic
+  local stream = base .. 's:' .. topic
   -- A topic's trim mark (also kept by its tombstone). Without one, a topic with a stream never
   -- lost an event (see PUBLISH); a topic with neither may have: the hub-wide watermark applies.
   local trimmedSeq = forgotten
