@@ -41,7 +41,9 @@ describe('CORS', () => {
   });
 
   it('adds CORS headers to polls, SSE streams and errors of an allowed origin, exposing the protocol headers', async () => {
-    served = await serve({ cors: { origins: (origin) => origin.endsWith('.example.com'), credentials: true } });
+    served = await serve({
+      cors: { origins: (origin) => origin.endsWith('.example.com'), credentials: true },
+    });
     const poll = await fetch(`${served.url}/?topic=a`, { headers: { origin: APP } });
     expect(poll.headers.get('access-control-allow-origin')).toBe(APP);
     expect(poll.headers.get('access-control-expose-headers')).toMatch(/Tidings-Retry-After-Ms/);

@@ -78,6 +78,11 @@ export {
 export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
 export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
+export {
+  FLUSH_INTERVAL_MS,
+  type SlowConsumerOption,
+  type SlowConsumerPolicy,
+} from './slow-consumer.js';
 export { encodeEvent } from './sse-encoder.js';
 export {
   type CounterName,

@@ -1,6 +1,7 @@
 import type { Broker, RetentionOptions } from './broker.js';
 import type { LifecycleOptions } from './lifecycle.js';
 import { type LimitOptions, resolveLimits } from './limits.js';
+import type { SlowConsumerOption } from './slow-consumer.js';
 
 /** Options of a {@link Hub}. Every number has a documented, production-safe default. */
 export interface HubOptions extends LifecycleOptions {
@@ -16,6 +17,13 @@ export interface HubOptions extends LifecycleOptions {
   retryJitterMs?: number;
   /** Unsent bytes a stream may queue before it is closed as `slow-consumer`. Default 1 MiB. */
   maxBufferedBytes?: number;
+  /**
+   * What to do with a client that reads slower than events arrive, for the hub or per topic:
+   * `disconnect` (default), `drop-oldest` or `latest`; see {@link SlowConsumerPolicy}. A stream
+   * of several topics follows the strictest of theirs. Memory per stream stays bounded by
+   * `maxBufferedBytes` in every policy.
+   */
+  slowConsumer?: SlowConsumerOption;
   /** Largest serialized event payload accepted by `publish`, bytes. Default 64 KiB. */
   maxEventBytes?: number;
   /** Most topics one request may subscribe to. Default 32. */
@@ -58,6 +66,7 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
     retryMs: options.retryMs ?? 3_000,
     retryJitterMs: options.retryJitterMs ?? 2_000,
     maxBufferedBytes: options.maxBufferedBytes ?? 1024 * 1024,
+    slowConsumer: options.slowConsumer ?? 'disconnect',
     maxEventBytes: options.maxEventBytes ?? 64 * 1024,
     maxTopicsPerRequest: options.maxTopicsPerRequest ?? 32,
     maxReplay: options.maxReplay ?? 1_000,

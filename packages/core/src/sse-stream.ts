@@ -4,6 +4,7 @@ import type { HistoryResult, StoredEvent } from './broker.js';
 import { CONNECTION_ID_HEADER, type Connection } from './connection.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
+import { Backlog, type Flushable, policyFor } from './slow-consumer.js';
 import { encodeEvent, encodePosition, encodePreamble, HEARTBEAT } from './sse-encoder.js';
 import type { DisconnectReason } from './stats.js';
 import type { RealtimeRequest, ResponseSink } from './transport.js';
@@ -19,7 +20,7 @@ interface Held {
  * releases the live events held during the replay that are newer than the last replayed
  * one — so there is no gap and no duplicate at the seam.
  */
-export class SseStream implements Subscriber, Expiring {
+export class SseStream implements Subscriber, Expiring, Flushable {
   /** Sequence number of the newest event written; older or equal ones are dropped. */
   private lastSeq = 0;
   /** `<epoch>-` of the ids this stream carries; a live id of another epoch means a wiped broker. */
@@ -30,6 +31,8 @@ export class SseStream implements Subscriber, Expiring {
   private ended = false;
   /** Whether the 200 and headers went out (errors after that end the stream instead). */
   private headed = false;
+  /** Live frames held back while the client is slow (`drop-oldest` / `latest` policies). */
+  private backlog: Backlog | null = null;
   /** Its id and delivery count, reported by the hooks and the debug view. */
   private connection!: Connection;
 
@@ -97,7 +100,22 @@ export class SseStream implements Subscriber, Expiring {
     this.lastSeq = event.seq;
     this.connection.delivered++;
     this.connection.lastEventId = event.id;
-    this.write(frame);
+    if (this.backlog === null) this.write(frame);
+    else this.backlog.add(event, frame);
+  }
+
+  /** Called by the hub's flush schedule while backed up; true once the backlog went out. */
+  flush(): boolean {
+    if (this.ended || this.backlog === null) return true;
+    if (this.sink.bufferedBytes > 0) return false;
+    try {
+      if (!this.backlog.drainInto(this.sink)) return false;
+    } catch {
+      this.close('write-error');
+      return true;
+    }
+    this.backlog = null;
+    return true;
   }
 
   /** Heartbeat tick. */
@@ -116,6 +134,8 @@ export class SseStream implements Subscriber, Expiring {
     this.held = null;
     this.hub.heartbeat.delete(this);
     if (this.expiresAt !== undefined) this.hub.expiry.delete(this);
+    if (this.backlog !== null) this.hub.backlogs.delete(this);
+    this.backlog = null;
     this.hub.detach(this, this.topics);
     this.hub.untrack(this, reason);
     if (!this.headed || reason === 'client-closed') return;
@@ -188,7 +208,19 @@ export class SseStream implements Subscriber, Expiring {
       this.close('write-error');
       return;
     }
-    if (!accepted && this.sink.bufferedBytes > this.hub.options.maxBufferedBytes) this.close('slow-consumer');
+    if (!accepted) this.backedUp();
+  }
+
+  /** The socket is above its high-water mark: hold live frames back, or close past `maxBufferedBytes`. */
+  private backedUp(): void {
+    const { maxBufferedBytes, slowConsumer } = this.hub.options;
+    const policy = slowConsumer === 'disconnect' ? slowConsumer : policyFor(slowConsumer, this.topics);
+    if (policy !== 'disconnect' && this.held === null) {
+      this.backlog ??= new Backlog(policy, maxBufferedBytes);
+      this.hub.backlogs.add(this);
+    } else if (this.sink.bufferedBytes > maxBufferedBytes) {
+      this.close('slow-consumer');
+    }
   }
 }
 
