@@ -8,6 +8,8 @@ import {
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import {
   type Broker,
+  type BrokerHealth,
+  type BrokerMonitor,
   type Cursor,
   type EventListener,
   type HistoryResult,
@@ -40,7 +42,7 @@ const MAX_APPEND_ATTEMPTS = 20;
 export class NatsBroker implements Broker {
   private readonly links = new TopicLinks();
   private readonly live: LiveFeed;
-  private readonly monitors = new Set<ConnectionMonitor>();
+  private readonly monitors = new Set<BrokerMonitor>();
   /** Connection events; stopped on close, so a shared connection does not keep this broker alive. */
   private readonly statuses: AsyncIterable<Status> & { stop?: () => void };
   private epoch: string;
@@ -164,7 +166,7 @@ export class NatsBroker implements Broker {
   }
 
   /** Whether NATS answers now, for readiness probes. */
-  async health(): Promise<{ ok: boolean; detail?: string }> {
+  async health(): Promise<BrokerHealth> {
     try {
       await this.head();
       return { ok: true };
@@ -174,7 +176,7 @@ export class NatsBroker implements Broker {
   }
 
   /** Reports losing the NATS connection and getting it back, until the returned function is called. */
-  watch(monitor: ConnectionMonitor): () => void {
+  watch(monitor: BrokerMonitor): () => void {
     this.monitors.add(monitor);
     return () => this.monitors.delete(monitor);
   }
@@ -292,12 +294,6 @@ export class NatsBroker implements Broker {
       }
     }
   }
-}
-
-/** Told about the connection's state changes (see `Broker.watch` in core). */
-export interface ConnectionMonitor {
-  error(error: unknown): void;
-  reconnected(): void;
 }
 
 /** Creates a {@link NatsBroker}: connects, creates or updates the hub's stream. */
