@@ -1,5 +1,6 @@
 import { isTidingsError, parseEventId } from '@tidings/core';
 import { RedisBroker } from '@tidings/redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
@@ -16,12 +17,18 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
   let redis: RedisProcess;
   let node: AppNode;
   let publisher: RedisBroker;
+  let subscriberBroker: RedisBroker;
+  let appClient: Redis;
+  let appClientBroker: RedisBroker;
   beforeAll(async () => {
     redis = await RedisProcess.start();
   });
   afterAll(async () => {
     await node?.close();
     await publisher?.close();
+    await subscriberBroker?.close();
+    await appClientBroker?.close();
+    appClient?.disconnect();
     await redis?.stop();
   });
 
@@ -31,6 +38,11 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
     const subscriberNode = new RedisBroker(options);
     node = await startNode(subscriberNode, { heartbeatMs: 1_000 });
     publisher = new RedisBroker(options);
+    subscriberBroker = subscriberNode;
+    appClient = new Redis(redis.url); // ioredis defaults: offline queue on, retries per request
+    appClient.on('error', () => {}); // the app's own handler; ioredis would log every retry
+    appClientBroker = new RedisBroker({ ...options, redis: appClient });
+    await appClientBroker.head();
     const reports: string[] = [];
     subscriberNode.watch({
       error: (error) => reports.push(`error: ${isTidingsError(error) && error.code}`),
@@ -41,11 +53,19 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
     expect((await stream.waitForEvents(1))[0]!.data).toBe('before');
 
     await redis.kill();
-    await until(() => Promise.resolve(publisher.available || subscriberNode.available), false);
+    await until(
+      () => Promise.resolve(publisher.available || subscriberNode.available || appClient.status === 'ready'),
+      false,
+    );
     const failure = await publisher
       .publish({ topic: 'orders', event: undefined, data: 'lost' })
       .catch((e) => e);
     expect(isTidingsError(failure) && failure.code).toBe('broker-unavailable');
+    // Also with an app's own client, whose offline queue would hold the command indefinitely.
+    const queued = await appClientBroker
+      .publish({ topic: 'orders', event: undefined, data: 'lost' })
+      .catch((e) => e);
+    expect(isTidingsError(queued) && queued.code).toBe('broker-unavailable');
     // New requests are refused with a JSON 503; the open stream keeps its heartbeats.
     const refused = await fetch(node.endpoint('orders'), { headers: { accept: 'text/event-stream' } });
     expect(refused.status).toBe(503);
