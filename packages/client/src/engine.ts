@@ -102,8 +102,8 @@ export class Engine {
 
   /** Fetch streaming is missing here: native EventSource if it can do the job, else polling. */
   private unsupported(): void {
-    if (this.flavour === 'sse' && hasEventSource() && !this.settings.request.headers)
-      this.flavour = 'eventsource';
+    const { headers, getToken } = this.settings.request;
+    if (this.flavour === 'sse' && hasEventSource() && !headers && !getToken) this.flavour = 'eventsource';
     else if (this.auto) this.rung = 'long-poll';
     else throw new Error(`Tidings: transport '${this.flavour}' is not available in this runtime`);
   }

@@ -14,6 +14,13 @@ export interface SubscribeOptions<Events extends EventMap = EventMap> {
   topics?: readonly string[];
   /** Headers for every request, e.g. auth. Native `EventSource` cannot send them, so `auto` never picks it when set. */
   headers?: HeadersOption;
+  /**
+   * Returns the subscription token for the server's `tokenAuth`, sent as
+   * `Authorization: Bearer <token>`. Called before every request, so after the server ends a
+   * stream with `event: auth-expired` the reconnect carries a fresh token and resumes from the
+   * last id, losing nothing. Like `headers`, it rules out native `EventSource`.
+   */
+  getToken?: () => string | Promise<string>;
   /** `fetch` credentials mode (`include` for cookies cross-origin). Default: the browser's (`same-origin`). */
   credentials?: 'omit' | 'same-origin' | 'include';
   /** Resume after this id (e.g. saved in storage); events after it are replayed. Default: start from now. */

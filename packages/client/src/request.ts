@@ -5,6 +5,7 @@ export interface RequestSettings {
   readonly url: string;
   readonly topics: readonly string[];
   readonly headers: HeadersOption | undefined;
+  readonly getToken: (() => string | Promise<string>) | undefined;
   readonly credentials: 'omit' | 'same-origin' | 'include' | undefined;
   readonly fetch: typeof fetch;
 }
@@ -35,8 +36,10 @@ export async function send(
   signal: AbortSignal,
 ): Promise<Response> {
   const custom = typeof settings.headers === 'function' ? await settings.headers() : settings.headers;
+  const token = settings.getToken ? await settings.getToken() : undefined;
+  const authorization = token ? { authorization: `Bearer ${token}` } : undefined;
   return settings.fetch(url, {
-    headers: { ...custom, accept },
+    headers: { ...custom, ...authorization, accept },
     credentials: settings.credentials,
     cache: 'no-store',
     signal,

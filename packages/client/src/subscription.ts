@@ -44,6 +44,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
       url,
       topics: options.topics ?? [],
       headers: options.headers,
+      getToken: options.getToken,
       credentials: options.credentials,
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     };

@@ -12,7 +12,7 @@ export type SigningKey =
 export interface MintTokenOptions {
   /** Exact topics and `prefix*` patterns, e.g. `['user:42', 'user:42:*']`. */
   topics: readonly string[];
-  /** Lifetime, seconds. Keep it short (minutes); clients fetch a fresh one when it expires. */
+  /** Lifetime, seconds (at least; `exp` is rounded up to a whole second). Keep it short (minutes). */
   expiresInSeconds: number;
   /** `sub` claim, e.g. the user id. */
   subject?: string;
@@ -37,7 +37,7 @@ export async function mintToken(key: SigningKey, options: MintTokenOptions): Pro
   const jwt = new SignJWT({ topics: [...options.topics] })
     .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
     .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000 + options.expiresInSeconds));
+    .setExpirationTime(Math.ceil(Date.now() / 1000 + options.expiresInSeconds));
   if (options.subject !== undefined) jwt.setSubject(options.subject);
   if (options.issuer !== undefined) jwt.setIssuer(options.issuer);
   if (options.audience !== undefined) jwt.setAudience(options.audience);
