@@ -70,7 +70,8 @@ describe.skipIf(!ok)('redis: configuration', () => {
     }
   });
 
-  it('rejects a prefix that would break the hash tag', () => {
+  it('rejects a prefix that would break the hash tag, and bad numbers', () => {
     expect(() => new RedisBroker({ prefix: 'a{b}' })).toThrow(RangeError);
+    expect(() => new RedisBroker({ retention: { maxEvents: 0 } })).toThrow(/maxEvents/);
   });
 });

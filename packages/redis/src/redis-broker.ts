@@ -55,8 +55,17 @@ export class RedisBroker implements Broker {
   constructor(options: RedisBrokerOptions = {}) {
     this.keys = hubKeys(options.prefix ?? 'tidings');
     const timeoutMs = options.commandTimeoutMs ?? 2_000;
-    const { maxEvents, maxAgeMs, maxTopics } = { ...DEFAULT_RETENTION, ...options.retention };
-    this.retention = { maxEvents, maxAgeMs, maxTopics };
+    const retention = options.retention ?? {};
+    this.retention = {
+      maxEvents: retention.maxEvents ?? DEFAULT_RETENTION.maxEvents,
+      maxAgeMs: retention.maxAgeMs ?? DEFAULT_RETENTION.maxAgeMs,
+      maxTopics: retention.maxTopics ?? DEFAULT_RETENTION.maxTopics,
+    };
+    for (const [name, value] of Object.entries({ ...this.retention, commandTimeoutMs: timeoutMs })) {
+      if (!(Number.isSafeInteger(value) && value > 0)) {
+        throw new RangeError(`Tidings: Redis broker option ${name} must be a positive integer, got ${value}`);
+      }
+    }
     this.now = options.now ?? Date.now;
     const given = options.redis;
     this.ownsClient = typeof given !== 'object';
