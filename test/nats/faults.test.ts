@@ -72,6 +72,8 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
   it('recreates a memory-stored stream lost in a restart, with a new epoch: old cursors reset "unknown"', async () => {
     const broker = await createNatsBroker({ servers: nats.url, stream: 'volatile', storage: 'memory' });
     brokers.push(broker);
+    const live: string[] = [];
+    await broker.subscribe('a', (event) => live.push(event.id));
     const before = await broker.publish({ topic: 'a', event: undefined, data: 'gone' });
     await nats.kill();
     await until(() => Promise.resolve(broker.available), false);
@@ -86,5 +88,8 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
     });
     const after = await broker.publish({ topic: 'a', event: undefined, data: 'new' });
     expect(parseEventId(after.id)).toEqual({ epoch: head.epoch, seq: 1 });
+    // Live delivery follows the new stream from its first sequence.
+    await until(async () => live.length, 2);
+    expect(live).toEqual([before.id, after.id]);
   });
 });

@@ -51,6 +51,20 @@ export class LiveFeed {
     return remove;
   }
 
+  /**
+   * Starts over at `startSeq`, keeping the listeners: for a recreated stream, whose sequence
+   * restarted below the consumer's position.
+   */
+  restart(startSeq: number): void {
+    if (this.size === 0) return;
+    this.stop();
+    const running = this.start(startSeq);
+    this.running = running;
+    running.catch(() => {
+      if (this.running === running) this.running = undefined;
+    });
+  }
+
   /** Stops the consumer (until the next `add`). */
   stop(): void {
     const running = this.running;
@@ -61,11 +75,11 @@ export class LiveFeed {
     );
   }
 
-  private async start(): Promise<() => void> {
+  private async start(startSeq?: number): Promise<() => void> {
     const consumer = await this.js.consumers.get(this.stream, {
       filter_subjects: this.subjects,
       deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: await this.startSeq(),
+      opt_start_seq: startSeq ?? (await this.startSeq()),
     });
     const messages: ConsumerMessages = await consumer.consume({
       callback: (message) => {

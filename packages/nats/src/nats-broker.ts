@@ -4,6 +4,7 @@ import {
   type JetStreamManager,
   jetstream,
   jetstreamManager,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import {
@@ -253,8 +254,16 @@ export class NatsBroker implements Broker {
       const found = await streamInfo(this.jsm, this.streamName);
       return found ?? (await ensureStream(this.jsm, this.options.stream));
     });
-    this.epoch = epochOf(info);
+    this.adopt(info);
     return info;
+  }
+
+  /** Takes the stream's epoch; a new one means a recreated stream, restarted at sequence 1. */
+  private adopt(info: StreamInfo): void {
+    const epoch = epochOf(info);
+    if (epoch === this.epoch) return;
+    this.epoch = epoch;
+    this.live.restart(info.state.last_seq + 1);
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -284,9 +293,7 @@ export class NatsBroker implements Broker {
         // A memory-stored stream is gone after a server restart, or another node recreated it:
         // (re)create it and learn its epoch before accepting calls.
         await ensureStream(this.jsm, this.options.stream).then(
-          (info) => {
-            this.epoch = epochOf(info);
-          },
+          (info) => this.adopt(info),
           () => {},
         );
         this.connected = true;
