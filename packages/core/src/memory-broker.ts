@@ -65,7 +65,8 @@ export class MemoryBroker implements Broker {
     let buffer = this.buffers.get(topic);
     if (!buffer) {
       buffer = new ReplayBuffer(this.bounds);
-      buffer.trimmedSeq = this.evicted.get(topic) ?? 0;
+      // Its tombstone, else the watermark of tombstones folded away (it may have been one of them).
+      buffer.trimmedSeq = this.evicted.get(topic) ?? this.forgottenSeq;
       this.evicted.delete(topic);
       this.buffers.set(topic, buffer);
     }
