@@ -28,7 +28,7 @@ export type TidingsEvent<Events extends EventMap = EventMap> = {
 
 /** The server could not continue from the client's position: refetch the app's state, then carry on. */
 export interface ResetInfo {
-  /** `expired` (fell out of retention) or `unknown` (another epoch: restart, wiped broker). */
+  /** `expired` (fell out of retention), `unknown` (another epoch: restart, wiped broker) or `dropped` (the server's `drop-oldest` slow-consumer policy). */
   readonly reason: string;
   /** The position the subscription continues from. */
   readonly cursor: string;
