@@ -23,7 +23,7 @@ describe.each(brokers)('broker conformance: $name', (target) => {
   }
   const publish = (broker: Broker, topic: string, data: string, event?: string) =>
     broker.publish({ topic, data, event });
-  const after = (event: StoredEvent): Cursor => parseEventId(event.id);
+  const cursorOf = (event: StoredEvent): Cursor => parseEventId(event.id);
 
   it('assigns one strictly increasing sequence across topics, visible in ids and head', async (ctx) => {
     if (!available) ctx.skip();
@@ -53,7 +53,7 @@ describe.each(brokers)('broker conformance: $name', (target) => {
     if (result.reset) return;
     expect(result.events.map((e) => e.data)).toEqual(['e0', 'e2', 'e3', 'e5', 'e6', 'e8']);
     expect(result.more).toBe(false);
-    const later = await broker.history(['a', 'b'], after(published[4]!), 100);
+    const later = await broker.history(['a', 'b'], cursorOf(published[4]!), 100);
     expect(later.reset ? [] : later.events.map((e) => e.data)).toEqual(['e6', 'e7']);
   });
 
@@ -66,7 +66,7 @@ describe.each(brokers)('broker conformance: $name', (target) => {
     if (first.reset) throw new Error('unexpected reset');
     expect(first.events.map((e) => e.data)).toEqual(['e0', 'e1', 'e2']);
     expect(first.more).toBe(true);
-    const second = await broker.history(['x', 'y'], after(first.events[2]!), 3);
+    const second = await broker.history(['x', 'y'], cursorOf(first.events[2]!), 3);
     if (second.reset) throw new Error('unexpected reset');
     expect(second.events.map((e) => e.data)).toEqual(['e3', 'e4']);
     expect(second.more).toBe(false);
@@ -93,7 +93,7 @@ describe.each(brokers)('broker conformance: $name', (target) => {
     const expired = await broker.history(['a'], start, 10);
     expect(expired).toMatchObject({ reset: true, reason: 'expired', head: { seq: 7 } });
     // e2 was the last one trimmed: a client that saw it has no gap.
-    const exact = await broker.history(['a'], after(events[2]!), 10);
+    const exact = await broker.history(['a'], cursorOf(events[2]!), 10);
     expect(exact.reset ? 'reset' : exact.events.map((e) => e.data)).toEqual(['e3', 'e4', 'e5']);
     // A topic that never trimmed is unaffected by the other topic's trimming.
     const other = await broker.history(['other'], start, 10);
