@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { until } from '../redis/until.js';
-import { type AppNode, startNode } from './app-node.js';
+import { type AppNode, startNode } from '../helpers/app-node.js';
 import { canSpawnNats, NatsProcess } from './nats-process.js';
 
 const spawnable = await requireService('nats-server binary', canSpawnNats());

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { until } from '../redis/until.js';
-import { startNode } from './app-node.js';
+import { startNode } from '../helpers/app-node.js';
 import { canSpawnNats, NatsProcess } from './nats-process.js';
 import { natsAvailable, natsHub } from './nats-target.js';
 

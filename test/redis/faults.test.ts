@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
-import { type AppNode, startNode } from './app-node.js';
+import { type AppNode, startNode } from '../helpers/app-node.js';
 import { RedisHubFixture, redisAvailable } from './redis-fixture.js';
 import { canSpawnRedis, RedisProcess } from './redis-process.js';
 import { until } from './until.js';

@@ -1,7 +1,7 @@
 import { parseEventId } from '@tidings/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSse } from '../helpers/sse-client.js';
-import { type AppNode, startNode } from '../redis/app-node.js';
+import { type AppNode, startNode } from '../helpers/app-node.js';
 import { RedisHubFixture, redisAvailable } from '../redis/redis-fixture.js';
 
 const ok = await redisAvailable();

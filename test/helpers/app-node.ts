@@ -1,8 +1,7 @@
-import { createHub, createNodeHandler, type Hub, type HubOptions } from '@tidings/core';
-import type { RedisBroker } from '@tidings/redis';
-import { listen } from '../helpers/server.js';
+import { type Broker, createHub, createNodeHandler, type Hub, type HubOptions } from '@tidings/core';
+import { listen } from './server.js';
 
-/** One in-process app node: a hub on a Redis broker, served over real HTTP on 127.0.0.1. */
+/** One in-process app node: a hub on `broker`, served over real HTTP on 127.0.0.1. */
 export interface AppNode {
   readonly url: string;
   readonly hub: Hub;
@@ -11,7 +10,7 @@ export interface AppNode {
   close(): Promise<void>;
 }
 
-export async function startNode(broker: RedisBroker, options: HubOptions = {}): Promise<AppNode> {
+export async function startNode(broker: Broker, options: HubOptions = {}): Promise<AppNode> {
   const hub = createHub({ ...options, broker });
   const handle = createNodeHandler(hub);
   const server = await listen((req, res) => {
