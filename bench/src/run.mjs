@@ -265,6 +265,20 @@ function versions() {
   };
 }
 
+/** The commit measured, marked `+ uncommitted changes` when the working tree differs. */
+function revision() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', '../../packages'], {
+      cwd: here('.'),
+      encoding: 'utf8',
+    }).trim();
+    return dirty ? `${head} + uncommitted changes in packages/` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 function machine() {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, taskset ${hasTaskset ? 'yes (server CPU 0, load generator CPU 1)' : 'unavailable'}`;
@@ -346,6 +360,7 @@ const report = [
   '',
   `- Date: ${new Date().toISOString()}`,
   `- Machine: ${machine()}`,
+  `- Code: ${revision()} (packages as built into dist/ by \`npm run bench\`)`,
   `- Versions: ${Object.entries(versions())
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}`,
