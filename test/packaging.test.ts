@@ -33,12 +33,14 @@ describe.each(packages)('%s', (name) => {
   });
 
   it('loads with require() and import, exposing the same names', async () => {
+    // Like Node before 20.19, which cannot require() an ES module: every dependency must have a CJS build.
+    const noRequireEsm = process.allowedNodeEnvironmentFlags.has('--no-experimental-require-module')
+      ? ['--no-experimental-require-module']
+      : [];
     const cjs = await run(
       process.execPath,
-      ['-e', `console.log(Object.keys(require('${name}')).sort().join())`],
-      {
-        cwd: root,
-      },
+      [...noRequireEsm, '-e', `console.log(Object.keys(require('${name}')).sort().join())`],
+      { cwd: root },
     );
     const esm = await run(
       process.execPath,

@@ -1,12 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import { type CryptoKey, importJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+import { importJWK, importPKCS8, type JWK, type KeyLike, SignJWT } from 'jose';
 import type { TokenAlgorithm } from './token.js';
 import { isValidTopicPattern } from './topic-pattern.js';
 
 /** The key a server signs subscription tokens with. */
 export type SigningKey =
   | { secret: string | Uint8Array }
-  | { privateKey: string | JWK | CryptoKey | KeyObject; algorithm: TokenAlgorithm };
+  | { privateKey: string | JWK | KeyLike | KeyObject; algorithm: TokenAlgorithm };
 
 /** What a minted token grants. */
 export interface MintTokenOptions {
@@ -44,12 +44,12 @@ export async function mintToken(key: SigningKey, options: MintTokenOptions): Pro
   return jwt.sign(await signingKey(key));
 }
 
-async function signingKey(key: SigningKey): Promise<Uint8Array | CryptoKey | KeyObject> {
+async function signingKey(key: SigningKey): Promise<Uint8Array | KeyLike | KeyObject> {
   if ('secret' in key)
     return typeof key.secret === 'string' ? new TextEncoder().encode(key.secret) : key.secret;
   const { privateKey, algorithm } = key;
   if (typeof privateKey === 'string') return importPKCS8(privateKey, algorithm);
   if ('kty' in privateKey && typeof privateKey.kty === 'string')
     return importJWK(privateKey as JWK, algorithm);
-  return privateKey as CryptoKey | KeyObject;
+  return privateKey as KeyLike | KeyObject;
 }

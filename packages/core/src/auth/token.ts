@@ -1,13 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import {
-  type CryptoKey,
   errors,
   importJWK,
   importSPKI,
   type JWK,
+  type JWSHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
+  type KeyLike,
 } from 'jose';
 import { TidingsError } from '../errors.js';
 import type { RealtimeRequest } from '../transport.js';
@@ -31,7 +32,7 @@ export interface TokenAuthOptions extends TokenSourceOptions {
   /** Shared HMAC secret (HS256), at least 32 bytes. */
   secret?: string | Uint8Array;
   /** Public key for ES256 / RS256 tokens: a PEM (SPKI) string, a JWK, a `CryptoKey` or a `KeyObject`. */
-  publicKey?: string | JWK | CryptoKey | KeyObject;
+  publicKey?: string | JWK | KeyLike | KeyObject;
   /** A key resolver, e.g. jose's `createRemoteJWKSet(url)`; requires `algorithms`. */
   keys?: JWTVerifyGetKey;
   /** Accepted algorithms. Default `['HS256']` with `secret`, `['ES256', 'RS256']` otherwise. */
@@ -108,7 +109,8 @@ export function tokenAuth(options: TokenAuthOptions): TokenAuth {
   };
 }
 
-function verificationKey(options: TokenAuthOptions): JWTVerifyGetKey | Uint8Array | CryptoKey | KeyObject {
+/** The key to verify with, always as a key-getter so `jwtVerify` has one signature to match. */
+function verificationKey(options: TokenAuthOptions): JWTVerifyGetKey {
   if (options.keys) return options.keys;
   if (options.secret !== undefined) {
     const secret =
@@ -116,14 +118,14 @@ function verificationKey(options: TokenAuthOptions): JWTVerifyGetKey | Uint8Arra
     if (secret.byteLength < MIN_SECRET_BYTES) {
       throw new RangeError(`Tidings: tokenAuth secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
-    return secret;
+    return () => secret;
   }
   const publicKey = options.publicKey;
   if (typeof publicKey === 'string' || isJwk(publicKey)) {
     // A PEM or JWK is imported once per algorithm the tokens use.
-    const imported = new Map<string, Promise<CryptoKey | Uint8Array>>();
-    return (header) => {
-      const alg = header.alg;
+    const imported = new Map<string, Promise<KeyLike | Uint8Array>>();
+    return (header: JWSHeaderParameters) => {
+      const alg = header.alg ?? '';
       let key = imported.get(alg);
       if (!key) {
         key = typeof publicKey === 'string' ? importSPKI(publicKey, alg) : importJWK(publicKey, alg);
@@ -132,7 +134,8 @@ function verificationKey(options: TokenAuthOptions): JWTVerifyGetKey | Uint8Arra
       return key;
     };
   }
-  return publicKey as CryptoKey | KeyObject;
+  const key = publicKey as KeyLike | KeyObject;
+  return () => key;
 }
 
 function isJwk(key: unknown): key is JWK {
