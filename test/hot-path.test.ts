@@ -82,6 +82,23 @@ describe('the delivery hot path', () => {
     for (const { chunk } of writes) expect(chunk.toString()).toMatch(/^[0-9a-f]+\r\nid: .*\r\n$/s);
   });
 
+  it('corks each socket once for a burst of events published in the same tick', async () => {
+    hub = createHub();
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    await subscribe(server.url, 4);
+    const writes = spySocketWrites('burst-');
+    const corks = vi.spyOn(Socket.prototype, 'cork');
+    await Promise.all(Array.from({ length: 5 }, (_, i) => hub?.publish('hot', `burst-${i}`)));
+    await Promise.all(clients.map((client) => client.waitForEvents(5)));
+
+    const subscriberSockets = new Set(writes.map((w) => w.socket));
+    expect(writes).toHaveLength(4 * 5);
+    expect(subscriberSockets.size).toBe(4);
+    const corkedSockets = corks.mock.contexts.filter((socket) => subscriberSockets.has(socket as Socket));
+    expect(corkedSockets).toHaveLength(4);
+  });
+
   it('leaves a wrapped response (compression) to its own write, and the stream still decodes', async () => {
     hub = createHub();
     const app = express();
