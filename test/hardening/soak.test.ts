@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createParser } from 'eventsource-parser';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSse, type SseConnection } from '../helpers/sse-client.js';
+import { openSse } from '../helpers/sse-client.js';
 import { type Served, serve } from './serve.js';
 
 setFlagsFromString('--expose-gc');

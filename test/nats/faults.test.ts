@@ -1,10 +1,10 @@
 import { isTidingsError, parseEventId } from '@tidings/core';
 import { createNatsBroker, type NatsBroker } from '@tidings/nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AppNode, startNode } from '../helpers/app-node.js';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { until } from '../redis/until.js';
-import { type AppNode, startNode } from '../helpers/app-node.js';
 import { canSpawnNats, NatsProcess } from './nats-process.js';
 
 const spawnable = await requireService('nats-server binary', canSpawnNats());

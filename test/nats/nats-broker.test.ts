@@ -2,10 +2,10 @@ import { type Broker, type Cursor, isTidingsError, type StoredEvent } from '@tid
 import { decodeTopic, encodeTopic } from '@tidings/nats';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startNode } from '../helpers/app-node.js';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { until } from '../redis/until.js';
-import { startNode } from '../helpers/app-node.js';
 import { canSpawnNats, NatsProcess } from './nats-process.js';
 import { natsAvailable, natsHub } from './nats-target.js';
 

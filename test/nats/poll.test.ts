@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { until } from '../redis/until.js';
 import { type AppNode, startNode } from '../helpers/app-node.js';
+import { until } from '../redis/until.js';
 import { natsAvailable, natsHub } from './nats-target.js';
 
 const ok = await natsAvailable();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSse, type SseConnection } from '../helpers/sse-client.js';
 import { type AppNode, startNode } from '../helpers/app-node.js';
+import { openSse, type SseConnection } from '../helpers/sse-client.js';
 import { RedisHubFixture, redisAvailable } from './redis-fixture.js';
 import { until } from './until.js';
 

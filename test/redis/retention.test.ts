@@ -1,7 +1,7 @@
 import { formatEventId, parseEventId } from '@tidings/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSse } from '../helpers/sse-client.js';
 import { type AppNode, startNode } from '../helpers/app-node.js';
+import { openSse } from '../helpers/sse-client.js';
 import { RedisHubFixture, redisAvailable } from './redis-fixture.js';
 
 const ok = await redisAvailable();
