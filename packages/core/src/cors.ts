@@ -18,7 +18,8 @@ export interface CorsOptions {
 /** Request headers the protocol uses; a preflight may always ask for these. */
 const PROTOCOL_HEADERS = ['last-event-id', 'prefer', 'if-none-match', 'authorization', 'cache-control'];
 /** Response headers a cross-origin client may read. */
-const EXPOSED = 'Tidings-Cursor, Tidings-Retry-After-Ms, Tidings-Connection-Id, ETag, Preference-Applied, Retry-After';
+const EXPOSED =
+  'Tidings-Cursor, Tidings-Retry-After-Ms, Tidings-Connection-Id, ETag, Preference-Applied, Retry-After';
 
 /** A validated CORS configuration; see {@link createCors}. */
 export interface Cors {

@@ -2,6 +2,7 @@ import { AUTH_EXPIRED_FRAME } from './auth/auth-expired.js';
 import type { Expiring } from './auth/expiry-schedule.js';
 import type { HistoryResult, StoredEvent } from './broker.js';
 import { CONNECTION_ID_HEADER, type Connection } from './connection.js';
+import { TidingsError } from './errors.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
 import { Backlog, type Flushable, policyFor } from './slow-consumer.js';
@@ -63,7 +64,11 @@ export class SseStream implements Subscriber, Expiring, Flushable {
       await hub.attach(stream, topics);
       const position = cursor ?? (await hub.broker.head());
       const first = await hub.broker.history(topics, position, hub.options.maxReplay);
-      if (stream.ended) return;
+      if (stream.ended) {
+        // Closed by the hub before the first byte: answer 503 rather than leave the request hanging.
+        if (hub.closed) throw new TidingsError('shutting-down', 'The server is shutting down; retry shortly');
+        return;
+      }
       const start = formatEventId(position.epoch, position.seq);
       sink.writeHead(
         200,
