@@ -8,6 +8,7 @@ import { realtime as koaRealtime } from '@tidings/koa';
 import { realtime as nodeRealtime } from '@tidings/node';
 import compression from 'compression';
 import express from 'express';
+import express4 from 'express4';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { compress as honoCompress } from 'hono/compress';
@@ -16,24 +17,27 @@ import koaCompress from 'koa-compress';
 import { listen, type TestServer } from '../helpers/server.js';
 import type { AdapterUnderTest, StartedApp } from './harness.js';
 
-const expressAdapter: AdapterUnderTest = {
-  name: 'express',
-  async start({ compression: compress, ...options } = {}) {
-    const app = express();
-    if (compress) app.use(compression());
-    const rt = realtime(options);
-    app.use('/realtime', rt);
-    const server = await listen(app);
-    return {
-      url: `${server.url}/realtime`,
-      hub: rt.hub,
-      close: async () => {
-        await rt.close();
-        await server.close();
-      },
-    };
-  },
-};
+/** Express 5 (the peer range's current major) and Express 4, which the adapter also supports. */
+function expressAdapter(name: string, createApp: () => express.Express): AdapterUnderTest {
+  return {
+    name,
+    async start({ compression: compress, ...options } = {}) {
+      const app = createApp();
+      if (compress) app.use(compression());
+      const rt = realtime(options);
+      app.use('/realtime', rt);
+      const server = await listen(app);
+      return {
+        url: `${server.url}/realtime`,
+        hub: rt.hub,
+        close: async () => {
+          await rt.close();
+          await server.close();
+        },
+      };
+    },
+  };
+}
 
 /** Closes the hub, then the server (destroying its sockets). */
 function started(server: TestServer, rt: { hub: StartedApp['hub']; close(): Promise<void> }): StartedApp {
@@ -98,7 +102,9 @@ const fetchAdapter: AdapterUnderTest = {
 
 /** Every adapter the conformance suite runs against. */
 export const adapters: AdapterUnderTest[] = [
-  expressAdapter,
+  expressAdapter('express', express),
+  // Express 4's app type differs from 5's only in its typings; the middleware is the same.
+  expressAdapter('express 4', express4 as unknown as () => express.Express),
   koaAdapter,
   fastifyAdapter,
   nodeAdapter,
