@@ -1,10 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isPortOpen } from '../helpers/services.js';
+import { existsSync } from 'node:fs';
+import { ChildServer, canSpawn, freePort } from '../helpers/child-server.js';
 
 /** Where Debian's `nats-server` package installs the binary (CI installs it). */
 const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server';
@@ -15,16 +10,18 @@ const NATS_SERVER = existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server
  * streams intact — without touching the machine's shared NATS.
  */
 export class NatsProcess {
-  private child: ChildProcess | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'tidings-nats-'));
-
   private constructor(
     readonly port: number,
     readonly monitorPort: number,
+    private readonly server: ChildServer,
   ) {}
 
   static async start(): Promise<NatsProcess> {
-    const nats = new NatsProcess(await freePort(), await freePort());
+    const [port, monitorPort] = [await freePort(), await freePort()];
+    const args = (dir: string) => [
+      ...['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir],
+    ];
+    const nats = new NatsProcess(port, monitorPort, new ChildServer(NATS_SERVER, args, [port, monitorPort]));
     await nats.restart();
     return nats;
   }
@@ -34,41 +31,17 @@ export class NatsProcess {
   }
 
   /** Starts the server (again, on the same port and store) and waits until it accepts connections. */
-  async restart(): Promise<void> {
-    const args = [
-      '-js',
-      '-a',
-      '127.0.0.1',
-      '-p',
-      String(this.port),
-      '-m',
-      String(this.monitorPort),
-      '-sd',
-      this.dir,
-    ];
-    const child = spawn(NATS_SERVER, args, { stdio: 'ignore' });
-    this.child = child;
-    const deadline = Date.now() + 10_000;
-    while (!(await isPortOpen(this.port)) || !(await isPortOpen(this.monitorPort))) {
-      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-      if (Date.now() > deadline) throw new Error('nats-server did not start within 10 s');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  restart(): Promise<void> {
+    return this.server.restart();
   }
 
   /** SIGKILL: a crash, no clean shutdown. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.server.kill();
   }
 
-  async stop(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return this.server.stop();
   }
 
   /** Consumers the server holds on `stream` (its monitoring endpoint). */
@@ -86,21 +59,6 @@ interface JszBody {
 }
 
 /** Whether `nats-server` can be spawned here (fault tests need the binary, not just a running NATS). */
-export async function canSpawnNats(): Promise<boolean> {
-  const child = spawn(NATS_SERVER, ['--version'], { stdio: 'ignore' });
-  const [code] = (await Promise.race([once(child, 'exit'), once(child, 'error').then(() => [1])])) as [
-    number,
-  ];
-  return code === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+export function canSpawnNats(): Promise<boolean> {
+  return canSpawn(NATS_SERVER);
 }
