@@ -1,19 +1,11 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openSse } from '../helpers/sse-client.js';
 import { adapters } from './adapters.js';
-import type { AppOptions, StartedApp } from './harness.js';
+import { type StartedApp, useApps } from './harness.js';
 
 describe.each(adapters)('errors and authorization over $name', (adapter) => {
-  const apps: StartedApp[] = [];
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-  });
-  async function start(options: AppOptions = {}): Promise<StartedApp> {
-    const app = await adapter.start(options);
-    apps.push(app);
-    return app;
-  }
+  const start = useApps(adapter);
   const path = (app: StartedApp, query: string) => {
     const url = new URL(app.url);
     return { origin: url.origin, path: `${url.pathname}${query ? `?${query}` : ''}` };

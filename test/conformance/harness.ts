@@ -1,4 +1,5 @@
 import type { HandlerOptions, Hub, HubOptions } from '@tidings/core';
+import { afterEach } from 'vitest';
 
 /** What a conformance case asks of an app: hub and handler options, and optionally the framework's compression in front. */
 export interface AppOptions extends HubOptions, HandlerOptions<unknown> {
@@ -19,4 +20,20 @@ export interface StartedApp {
 export interface AdapterUnderTest {
   readonly name: string;
   start(options?: AppOptions): Promise<StartedApp>;
+}
+
+/**
+ * Registers an `afterEach` that closes every app the returned `start` opened during a test,
+ * so each conformance case starts apps freely and leaves no server behind.
+ */
+export function useApps(adapter: AdapterUnderTest): (options?: AppOptions) => Promise<StartedApp> {
+  const apps: StartedApp[] = [];
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+  });
+  return async (options = {}) => {
+    const app = await adapter.start(options);
+    apps.push(app);
+    return app;
+  };
 }

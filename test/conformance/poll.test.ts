@@ -1,18 +1,10 @@
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { adapters } from './adapters.js';
-import type { AppOptions, StartedApp } from './harness.js';
+import { type StartedApp, useApps } from './harness.js';
 
 describe.each(adapters)('poll and long-poll over $name', (adapter) => {
-  const apps: StartedApp[] = [];
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-  });
-  async function start(options: AppOptions = {}): Promise<StartedApp> {
-    const app = await adapter.start(options);
-    apps.push(app);
-    return app;
-  }
+  const start = useApps(adapter);
   const get = (app: StartedApp, query: string) => {
     const url = new URL(app.url);
     return request(url.origin).get(`${url.pathname}?${query}`);

@@ -2,20 +2,15 @@ import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSse, type SseConnection } from '../helpers/sse-client.js';
 import { adapters } from './adapters.js';
-import type { AppOptions, StartedApp } from './harness.js';
+import { useApps } from './harness.js';
 
 describe.each(adapters)('SSE over $name', (adapter) => {
-  const apps: StartedApp[] = [];
+  const start = useApps(adapter);
   const streams: SseConnection[] = [];
-  afterEach(async () => {
+  // Registered after useApps' hook, so it runs first: streams close before their servers.
+  afterEach(() => {
     for (const stream of streams.splice(0)) stream.close();
-    for (const app of apps.splice(0)) await app.close();
   });
-  async function start(options: AppOptions = {}): Promise<StartedApp> {
-    const app = await adapter.start(options);
-    apps.push(app);
-    return app;
-  }
   async function subscribe(url: string, headers?: Record<string, string>): Promise<SseConnection> {
     const stream = await openSse(url, headers);
     streams.push(stream);
