@@ -42,7 +42,7 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
       .publish({ topic: 'orders', event: undefined, data: 'lost' })
       .catch((e) => e);
     expect(isTidingsError(failure) && failure.code).toBe('broker-unavailable');
-    expect(await publisher.health()).toMatchObject({ ok: false });
+    expect((await node.hub.health()).broker).toMatchObject({ ok: false });
     // New requests are refused with a JSON 503; the open stream keeps its heartbeats.
     const refused = await fetch(node.endpoint('orders'), { headers: { accept: 'text/event-stream' } });
     expect(refused.status).toBe(503);
@@ -53,7 +53,7 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
     await nats.restart();
     await until(() => Promise.resolve(publisher.available && subscriberNode.available), true, 15_000);
     expect(seen).toEqual(['error', 'reconnected']);
-    expect(await publisher.health()).toEqual({ ok: true });
+    expect((await node.hub.health()).broker).toEqual({ ok: true });
     const afterOutage = await publisher.publish({ topic: 'orders', event: undefined, data: 'after' });
     const [, live] = await stream.waitForEvents(2);
     expect(live).toMatchObject({ id: afterOutage.id, data: 'after' });

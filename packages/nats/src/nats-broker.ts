@@ -9,7 +9,6 @@ import {
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import {
   type Broker,
-  type BrokerHealth,
   type BrokerMonitor,
   type Cursor,
   type EventListener,
@@ -164,16 +163,6 @@ export class NatsBroker implements Broker {
     if (topics.length > 1) events.sort((a, b) => a.seq - b.seq);
     const more = events.length > limit;
     return { reset: false, events: more ? events.slice(0, limit) : events, more };
-  }
-
-  /** Whether NATS answers now, for readiness probes. */
-  async health(): Promise<BrokerHealth> {
-    try {
-      await this.head();
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-    }
   }
 
   /** Reports losing the NATS connection and getting it back, until the returned function is called. */
