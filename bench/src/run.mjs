@@ -118,6 +118,8 @@ async function waitFor(test, timeoutMs) {
 
 /** Loss = missing events; disorder = duplicates or reordered ones. Both must be 0. */
 const integrity = (r) => ({ lost: r.missing, disordered: r.late });
+/** The client-side latency percentiles of a delivery scenario, as table columns. */
+const latencyColumns = (ms) => ({ 'p50 ms': ms.p50, 'p99 ms': ms.p99, 'p999 ms': ms.p999, 'max ms': ms.max });
 
 const SCENARIOS = {
   async idle(server, lg, port, { conns, settleMs }) {
@@ -144,10 +146,7 @@ const SCENARIOS = {
     const r = await lg.call('sseExpect', { expected: count, timeoutMs: 10_000 });
     const cpu = cpuUs(server.pid) - cpu0;
     return {
-      'p50 ms': r.latencyMs.p50,
-      'p99 ms': r.latencyMs.p99,
-      'p999 ms': r.latencyMs.p999,
-      'max ms': r.latencyMs.max,
+      ...latencyColumns(r.latencyMs),
       'fan-out p50 ms': r.fanoutMs.p50,
       'CPU µs/delivery': cpu / r.received,
       ...integrity(r),
@@ -182,10 +181,7 @@ const SCENARIOS = {
     const r = await lg.call('sseExpect', { expected: pub.perTopic, timeoutMs: 10_000 });
     const cpu = cpuUs(server.pid) - cpu0;
     return {
-      'p50 ms': r.latencyMs.p50,
-      'p99 ms': r.latencyMs.p99,
-      'p999 ms': r.latencyMs.p999,
-      'max ms': r.latencyMs.max,
+      ...latencyColumns(r.latencyMs),
       'CPU µs/delivery': cpu / r.received,
       ...integrity(r),
     };
