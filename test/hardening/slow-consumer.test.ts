@@ -1,7 +1,8 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { HubOptions } from '@tidings/core';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stalledClient as openStalled } from '../helpers/stalled-client.js';
 import { type Served, serve } from './serve.js';
 
 const EVENTS = 10_000;
@@ -16,45 +17,11 @@ afterEach(async () => {
   served = undefined;
 });
 
-/** An SSE client on a raw socket that reads nothing until `resume()`; then parses everything. */
+/** A client that reads nothing until `resume()`; its socket is destroyed after the test. */
 async function stalledClient(url: string, topics: string[]) {
-  const { port } = new URL(url);
-  const events: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => events.push(event) });
-  let ended = false;
-  const client = connect(Number(port), '127.0.0.1');
-  socket = client;
-  client.pause();
-  client.on('error', () => {});
-  client.once('close', () => {
-    ended = true;
-  });
-  await new Promise((resolve) => client.once('connect', resolve));
-  client.write(
-    `GET /?${topics.map((topic) => `topic=${topic}`).join('&')} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`,
-  );
-  let head = true;
-  return {
-    events,
-    get ended() {
-      return ended;
-    },
-    resume() {
-      client.setEncoding('utf8');
-      client.on('data', (chunk: string) => {
-        // Skip the response head, then feed the (chunked) body's lines to the parser.
-        let text = chunk;
-        if (head) {
-          const end = text.indexOf('\r\n\r\n');
-          if (end === -1) return;
-          head = false;
-          text = text.slice(end + 4);
-        }
-        parser.feed(text.replace(/\r\n[0-9a-f]+\r\n/g, '').replace(/^[0-9a-f]+\r\n/, ''));
-      });
-      client.resume();
-    },
-  };
+  const client = await openStalled(`${url}/?${topics.map((topic) => `topic=${topic}`).join('&')}`);
+  socket = client.socket;
+  return client;
 }
 
 async function start(slowConsumer: HubOptions['slowConsumer']) {
