@@ -98,6 +98,7 @@ const commands = {
     let late = 0;
     let gaps = 0;
     let missing = 0;
+    let resets = 0;
     let lastUs = 0;
     const doneMs = [];
     for (const conn of sse) {
@@ -106,6 +107,7 @@ const commands = {
       late += conn.late;
       gaps += conn.gaps;
       missing += Math.max(0, conn.expected - (conn.received - conn.late));
+      resets += conn.resets;
       if (conn.doneUs > lastUs) lastUs = conn.doneUs;
       if (conn.doneUs > 0) doneMs.push((conn.doneUs - openedUs) / 1e3);
     }
@@ -118,6 +120,7 @@ const commands = {
       late,
       gaps,
       missing,
+      resets,
       lastUs,
       latencyMs,
       fanoutMs,

@@ -20,6 +20,8 @@ export class SseConn {
   late = 0;
   /** Events skipped over by a jump in `n`. */
   gaps = 0;
+  /** Frames whose data is not a bench payload: `event: reset` (a slow-consumer policy dropped events). */
+  resets = 0;
   expected = Number.POSITIVE_INFINITY;
   doneUs = 0;
   #head = '';
@@ -94,7 +96,8 @@ export class SseConn {
         const space = s.indexOf(' ', v);
         const n = Number(s.slice(v, space));
         const sentUs = Number(s.slice(space + 1, s.indexOf(' ', space + 1)));
-        this.#event(n, sentUs, recvUs);
+        if (Number.isNaN(n)) this.resets++;
+        else this.#event(n, sentUs, recvUs);
       }
       start = end + 2;
     }

@@ -1,15 +1,19 @@
+import type { Socket } from 'node:net';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSse, type SseConnection } from '../helpers/sse-client.js';
+import { stalledClient } from '../helpers/stalled-client.js';
 import { adapters } from './adapters.js';
 import { useApps } from './harness.js';
 
 describe.each(adapters)('SSE over $name', (adapter) => {
   const start = useApps(adapter);
   const streams: SseConnection[] = [];
+  const stalledSockets: Socket[] = [];
   // Registered after useApps' hook, so it runs first: streams close before their servers.
   afterEach(() => {
     for (const stream of streams.splice(0)) stream.close();
+    for (const socket of stalledSockets.splice(0)) socket.destroy();
   });
   async function subscribe(url: string, headers?: Record<string, string>): Promise<SseConnection> {
     const stream = await openSse(url, headers);
@@ -140,6 +144,39 @@ describe.each(adapters)('SSE over $name', (adapter) => {
     expect(app.hub.stats().disconnects['slow-consumer']).toBe(1);
     expect(healthy.events.every((event) => event.data === payload)).toBe(true);
     expect(app.hub.stats().connections.sse).toBe(1);
+  });
+
+  it('drop-oldest: holds back for a client that stops reading and lets it out on drain, without disturbing others', async () => {
+    const app = await start({
+      maxBufferedBytes: 64 * 1024,
+      slowConsumer: 'drop-oldest',
+      heartbeatMs: 60_000,
+    });
+    const healthy = await subscribe(`${app.url}?topic=flood`);
+    const stalled = await stalledClient(`${app.url}?topic=flood`);
+    stalledSockets.push(stalled.socket);
+    await vi.waitFor(() => expect(app.hub.stats().connections.sse).toBe(2));
+    const payload = 'x'.repeat(16 * 1024);
+    let published = 0;
+    // Paced by the healthy reader, so only the stalled one falls behind.
+    while (app.hub.stats().slowConsumerDrops === 0 && published < 4000) {
+      await app.hub.publish('flood', `${published} ${payload}`);
+      await healthy.waitForEvents(++published);
+    }
+    expect(app.hub.stats().slowConsumerDrops).toBeGreaterThan(0);
+    stalled.resume();
+    await vi.waitFor(() => expect(stalled.events.at(-1)?.data.startsWith(`${published - 1} `)).toBe(true), {
+      timeout: 20_000,
+    });
+    const numbers = stalled.events
+      .filter((event) => event.event !== 'reset')
+      .map((event) => Number.parseInt(event.data, 10));
+    expect(stalled.events.some((event) => event.event === 'reset')).toBe(true);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+    expect(healthy.events.map((event) => Number.parseInt(event.data, 10))).toEqual([
+      ...Array(published).keys(),
+    ]);
+    expect(app.hub.stats().disconnects['slow-consumer']).toBe(0);
   });
 
   it('releases the subscriber and its topics when the client goes away', async () => {

@@ -111,6 +111,7 @@ describe('disconnect reasons: exactly one per connection, in onDisconnect and in
         end: (body) => sink.end(body),
         destroy: () => sink.destroy(),
         onClose: (callback) => sink.onClose(callback),
+        onDrain: (callback) => sink.onDrain(callback),
       };
       void handle(toRealtimeRequest(req), faulty, undefined);
     });

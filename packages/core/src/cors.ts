@@ -90,6 +90,7 @@ export function createCors(options: CorsOptions): Cors {
         end: (body) => sink.end(body),
         destroy: () => sink.destroy(),
         onClose: (callback) => sink.onClose(callback),
+        onDrain: (callback) => sink.onDrain(callback),
       };
     },
   };

@@ -59,6 +59,10 @@ class FrameworkSink<Ctx> implements ResponseSink {
     return this.raw.bufferedBytes;
   }
 
+  onDrain(callback: () => void): void {
+    this.raw.onDrain(callback);
+  }
+
   end(body?: string): void {
     const owner = this.owner;
     this.owner = undefined;

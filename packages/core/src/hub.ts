@@ -11,7 +11,6 @@ import { Lifecycle } from './lifecycle.js';
 import { ConnectionLimiter, resolveLimits } from './limits.js';
 import { MemoryBroker } from './memory-broker.js';
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
-import { FlushSchedule } from './slow-consumer.js';
 import { encodeEvent } from './sse-encoder.js';
 import { SseStream } from './sse-stream.js';
 import {
@@ -58,8 +57,6 @@ export class Hub {
   readonly expiry: ExpirySchedule;
   /** Connection and request-size limits; see {@link LimitOptions}. */
   readonly limiter: ConnectionLimiter;
-  /** The one timer that lets backed-up streams (`drop-oldest`, `latest`) write again. */
-  readonly backlogs = new FlushSchedule();
   private readonly ownsBroker: boolean;
   private readonly channels = new Map<string, Channel>();
   private readonly connections = new Map<Subscriber, Connection>();
@@ -282,7 +279,6 @@ export class Hub {
     }
     await spreadOver(streams, options.graceMs ?? 0, (stream) => stream.close('server-close'));
     this.expiry.stop();
-    this.backlogs.stop();
     this.heartbeat.stop();
     this.unwatchBroker();
     for (const subscriber of [...this.connections.keys()]) subscriber.close('server-close');

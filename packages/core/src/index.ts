@@ -78,11 +78,7 @@ export {
 export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
 export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
-export {
-  FLUSH_INTERVAL_MS,
-  type SlowConsumerOption,
-  type SlowConsumerPolicy,
-} from './slow-consumer.js';
+export type { SlowConsumerOption, SlowConsumerPolicy } from './slow-consumer.js';
 export { encodeEvent } from './sse-encoder.js';
 export {
   type CounterName,

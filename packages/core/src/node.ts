@@ -75,6 +75,11 @@ class NodeSink implements ResponseSink {
     return this.res.writableLength;
   }
 
+  onDrain(callback: () => void): void {
+    // Pre-framed chunks go to the socket, so it is the socket that drains.
+    (this.direct ?? this.res).once('drain', callback);
+  }
+
   end(body?: string): void {
     this.res.end(body);
   }

@@ -1,6 +1,5 @@
 import type { StoredEvent } from './broker.js';
 import { encodeEvent } from './sse-encoder.js';
-import type { ResponseSink } from './transport.js';
 
 /**
  * What happens to a stream whose client reads slower than events arrive:
@@ -29,22 +28,36 @@ export function policyFor(option: SlowConsumerOption, topics: readonly string[])
   return policy;
 }
 
+/**
+ * Unsent bytes a `drop-oldest` / `latest` stream may have queued in its socket before it counts
+ * as behind: half of `maxBufferedBytes`. Below that every event goes straight to the socket —
+ * a burst, or a reader descheduled for a moment, is not a slow consumer. Past it, the newest
+ * events wait in a {@link Backlog} bounded by the other half, so socket and backlog together
+ * stay within `maxBufferedBytes` (plus the one frame that crossed the line).
+ */
+export function behindBytes(maxBufferedBytes: number): number {
+  return Math.floor(maxBufferedBytes / 2);
+}
+
 interface Entry {
   readonly id: string;
   readonly topic: string;
-  readonly frame: Buffer;
-  superseded: boolean;
+  /** `null` once a newer event of its topic superseded it (`latest`). */
+  frame: Buffer | null;
 }
 
 /**
- * Frames a backed-up stream holds back instead of queueing them in the socket, bounded by
- * bytes (`drop-oldest`) and additionally by one per topic (`latest`). Frames are the shared
- * buffers of the fan-out: holding one costs a reference, not a copy.
+ * Frames a stream that is behind holds back instead of queueing them in its socket: bounded by
+ * bytes, oldest dropped first (`drop-oldest`), and additionally to one per topic (`latest`).
+ * Frames are the shared buffers of the fan-out: holding one costs a reference, not a copy.
  */
 export class Backlog {
   private entries: Entry[] = [];
   private head = 0;
+  /** Superseded entries still in `entries` (their frames already released). */
+  private superseded = 0;
   private bytes = 0;
+  /** `latest`: the entry of each topic still waiting. */
   private readonly newest = new Map<string, Entry>();
   /** Id of the newest event dropped since the client last caught up. */
   private droppedId: string | undefined;
@@ -54,107 +67,82 @@ export class Backlog {
     private readonly maxBytes: number,
   ) {}
 
-  /** Bytes held back (superseded frames excluded). */
+  /** Bytes held back. */
   get heldBytes(): number {
     return this.bytes;
   }
 
-  add(event: StoredEvent, frame: Buffer): void {
-    const entry: Entry = { id: event.id, topic: event.topic, frame, superseded: false };
+  /** Holds `frame` back; returns how many held events it displaced (dropped or superseded). */
+  add(event: StoredEvent, frame: Buffer): number {
+    let displaced = 0;
+    const entry: Entry = { id: event.id, topic: event.topic, frame };
     if (this.policy === 'latest') {
       const previous = this.newest.get(event.topic);
-      if (previous) {
-        previous.superseded = true;
+      if (previous?.frame) {
         this.bytes -= previous.frame.length;
+        previous.frame = null;
+        this.superseded++;
+        displaced++;
       }
       this.newest.set(event.topic, entry);
     }
     this.entries.push(entry);
     this.bytes += frame.length;
-    while (this.bytes > this.maxBytes && this.head < this.entries.length - 1) this.dropOldest();
-    if (this.head > 1024 && this.head * 2 > this.entries.length) this.compact();
+    while (this.bytes > this.maxBytes && this.bytes > frame.length) {
+      this.dropOldest();
+      displaced++;
+    }
+    const dead = this.head + this.superseded;
+    if (dead > 64 && dead * 2 > this.entries.length) this.compact();
+    return displaced;
   }
 
   /**
-   * Writes what is held back — a `reset` first if anything was dropped — until the sink is
-   * full again. Returns true once everything went out.
+   * The next frame to send, or `undefined` once everything went out: first an `event: reset`
+   * (reason `dropped`) if anything was dropped, then the held events in order.
    */
-  drainInto(sink: ResponseSink): boolean {
+  shift(): Buffer | undefined {
     if (this.droppedId !== undefined) {
       const cursor = this.droppedId;
       this.droppedId = undefined;
-      const reset = encodeEvent({
-        id: cursor,
-        event: 'reset',
-        data: JSON.stringify({ reason: 'dropped', cursor }),
-      });
-      if (!sink.write(reset)) return false;
+      return encodeEvent({ id: cursor, event: 'reset', data: JSON.stringify({ reason: 'dropped', cursor }) });
     }
-    while (this.head < this.entries.length) {
-      const entry = this.entries[this.head++] as Entry;
-      if (entry.superseded) continue;
-      this.bytes -= entry.frame.length;
-      if (this.newest.get(entry.topic) === entry) this.newest.delete(entry.topic);
-      if (!sink.write(entry.frame)) return this.head >= this.entries.length && this.droppedId === undefined;
-    }
-    this.entries = [];
-    this.head = 0;
-    return true;
+    const entry = this.take();
+    if (entry === undefined) return undefined;
+    const frame = entry.frame as Buffer;
+    this.release(entry, frame);
+    return frame;
   }
 
+  /** Drops the oldest held event; the client learns of the gap by a `reset` before the rest. */
   private dropOldest(): void {
-    const entry = this.entries[this.head++] as Entry;
-    if (entry.superseded) return;
-    this.bytes -= entry.frame.length;
-    if (this.newest.get(entry.topic) === entry) this.newest.delete(entry.topic);
+    const entry = this.take();
+    if (entry === undefined) return;
+    this.release(entry, entry.frame as Buffer);
     this.droppedId = entry.id;
   }
 
-  private compact(): void {
-    this.entries = this.entries.slice(this.head).filter((entry) => !entry.superseded);
-    this.head = 0;
-  }
-}
-
-/** Anything the flush schedule can retry: returns true when it has nothing left to write. */
-export interface Flushable {
-  flush(): boolean;
-}
-
-/** How often backed-up streams are offered to write again, ms. */
-export const FLUSH_INTERVAL_MS = 25;
-
-/**
- * One timer per hub for every stream holding a backlog: each tick lets them write what the
- * socket now accepts. Runs only while some stream is backed up; never a timer per stream.
- */
-export class FlushSchedule {
-  private readonly members = new Set<Flushable>();
-  private timer: NodeJS.Timeout | undefined;
-
-  add(member: Flushable): void {
-    this.members.add(member);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), FLUSH_INTERVAL_MS);
-      this.timer.unref();
+  /** The oldest entry still holding a frame, removed from the queue. */
+  private take(): Entry | undefined {
+    while (this.head < this.entries.length) {
+      const entry = this.entries[this.head++] as Entry;
+      if (entry.frame !== null) return entry;
+      this.superseded--;
     }
+    this.entries = [];
+    this.head = 0;
+    return undefined;
   }
 
-  delete(member: Flushable): void {
-    this.members.delete(member);
-    if (this.members.size === 0) this.stop();
+  private release(entry: Entry, frame: Buffer): void {
+    this.bytes -= frame.length;
+    entry.frame = null;
+    if (this.newest.get(entry.topic) === entry) this.newest.delete(entry.topic);
   }
 
-  get size(): number {
-    return this.members.size;
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  private tick(): void {
-    for (const member of this.members) if (member.flush()) this.delete(member);
+  private compact(): void {
+    this.entries = this.entries.slice(this.head).filter((entry) => entry.frame !== null);
+    this.head = 0;
+    this.superseded = 0;
   }
 }

@@ -5,7 +5,7 @@ import { CONNECTION_ID_HEADER, type Connection } from './connection.js';
 import { TidingsError } from './errors.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
-import { Backlog, type Flushable, policyFor } from './slow-consumer.js';
+import { Backlog, behindBytes, policyFor, type SlowConsumerPolicy } from './slow-consumer.js';
 import { encodeEvent, encodePosition, encodePreamble, HEARTBEAT } from './sse-encoder.js';
 import type { DisconnectReason } from './stats.js';
 import type { RealtimeRequest, ResponseSink } from './transport.js';
@@ -21,7 +21,7 @@ interface Held {
  * releases the live events held during the replay that are newer than the last replayed
  * one — so there is no gap and no duplicate at the seam.
  */
-export class SseStream implements Subscriber, Expiring, Flushable {
+export class SseStream implements Subscriber, Expiring {
   /** Sequence number of the newest event written; older or equal ones are dropped. */
   private lastSeq = 0;
   /** `<epoch>-` of the ids this stream carries; a live id of another epoch means a wiped broker. */
@@ -32,8 +32,12 @@ export class SseStream implements Subscriber, Expiring, Flushable {
   private ended = false;
   /** Whether the 200 and headers went out (errors after that end the stream instead). */
   private headed = false;
-  /** Live frames held back while the client is slow (`drop-oldest` / `latest` policies). */
+  /** Live frames held back while the client is behind (`drop-oldest` / `latest` policies). */
   private backlog: Backlog | null = null;
+  /** Its slow-consumer policy, decided the first time its socket backs up. */
+  private policy: SlowConsumerPolicy | undefined;
+  /** Writes the backlog on the socket's `drain`; created the first time the stream falls behind. */
+  private onDrain: (() => void) | undefined;
   /** Its id and delivery count, reported by the hooks and the debug view. */
   private connection!: Connection;
 
@@ -106,21 +110,10 @@ export class SseStream implements Subscriber, Expiring, Flushable {
     this.connection.delivered++;
     this.connection.lastEventId = event.id;
     if (this.backlog === null) this.write(frame);
-    else this.backlog.add(event, frame);
-  }
-
-  /** Called by the hub's flush schedule while backed up; true once the backlog went out. */
-  flush(): boolean {
-    if (this.ended || this.backlog === null) return true;
-    if (this.sink.bufferedBytes > 0) return false;
-    try {
-      if (!this.backlog.drainInto(this.sink)) return false;
-    } catch {
-      this.close('write-error');
-      return true;
+    else {
+      const displaced = this.backlog.add(event, frame);
+      if (displaced > 0) this.hub.count('slowConsumerDrops', displaced);
     }
-    this.backlog = null;
-    return true;
   }
 
   /** Heartbeat tick. */
@@ -139,7 +132,6 @@ export class SseStream implements Subscriber, Expiring, Flushable {
     this.held = null;
     this.hub.heartbeat.delete(this);
     if (this.expiresAt !== undefined) this.hub.expiry.delete(this);
-    if (this.backlog !== null) this.hub.backlogs.delete(this);
     this.backlog = null;
     this.hub.detach(this, this.topics);
     this.hub.untrack(this, reason);
@@ -216,16 +208,50 @@ export class SseStream implements Subscriber, Expiring, Flushable {
     if (!accepted) this.backedUp();
   }
 
-  /** The socket is above its high-water mark: hold live frames back, or close past `maxBufferedBytes`. */
+  /**
+   * The socket is above its high-water mark. `disconnect` (and any stream still replaying)
+   * closes past `maxBufferedBytes`; `drop-oldest` / `latest` start holding live frames back
+   * only once the socket has half of that unsent ({@link behindBytes}), until it drains.
+   */
   private backedUp(): void {
     const { maxBufferedBytes, slowConsumer } = this.hub.options;
-    const policy = slowConsumer === 'disconnect' ? slowConsumer : policyFor(slowConsumer, this.topics);
-    if (policy !== 'disconnect' && this.held === null) {
-      this.backlog ??= new Backlog(policy, maxBufferedBytes);
-      this.hub.backlogs.add(this);
-    } else if (this.sink.bufferedBytes > maxBufferedBytes) {
-      this.close('slow-consumer');
+    this.policy ??= policyFor(slowConsumer, this.topics);
+    const buffered = this.sink.bufferedBytes;
+    if (this.policy === 'disconnect' || this.held !== null) {
+      if (buffered > maxBufferedBytes) this.close('slow-consumer');
+    } else if (this.backlog === null && buffered > behindBytes(maxBufferedBytes)) {
+      this.backlog = new Backlog(this.policy, maxBufferedBytes - behindBytes(maxBufferedBytes));
+      this.awaitDrain();
     }
+  }
+
+  private awaitDrain(): void {
+    this.onDrain ??= () => this.flush();
+    this.sink.onDrain(this.onDrain);
+  }
+
+  /**
+   * The socket drained: write the backlog until it is behind again (then wait for the next
+   * `drain`) or the backlog is empty (then live events go straight to the socket again).
+   */
+  private flush(): void {
+    const { backlog, sink } = this;
+    if (this.ended || backlog === null) return;
+    const behind = behindBytes(this.hub.options.maxBufferedBytes);
+    try {
+      for (let frame = backlog.shift(); frame !== undefined; frame = backlog.shift()) {
+        const accepted = sink.write(frame);
+        this.hub.countWritten(frame.length);
+        if (!accepted && backlog.heldBytes > 0 && sink.bufferedBytes > behind) {
+          this.awaitDrain();
+          return;
+        }
+      }
+    } catch {
+      this.close('write-error');
+      return;
+    }
+    this.backlog = null;
   }
 }
 

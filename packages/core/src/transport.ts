@@ -22,6 +22,11 @@ export interface ResponseSink {
   write(chunk: Uint8Array): boolean;
   /** Bytes accepted by `write` but not yet handed to the network. */
   readonly bufferedBytes: number;
+  /**
+   * After `write` returned false: calls `callback` once, when the transport can take more
+   * (node's `drain`; a web stream's next pull). Backed-up SSE streams resume writing on it.
+   */
+  onDrain(callback: () => void): void;
   /** Ends the response normally, after queued bytes are sent. */
   end(body?: string): void;
   /** Aborts the response at once, dropping queued bytes (a stalled client). */

@@ -35,6 +35,8 @@ export class WebResponseSink implements ResponseSink {
   private head: { status: number; headers: Record<string, string> } = { status: 500, headers: {} };
   private controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   private readonly closeCallbacks: Array<() => void> = [];
+  /** Called by the body's next pull: the reader made room after `write` returned false. */
+  private drainCallback: (() => void) | undefined;
   private over = false;
 
   /** `respond` receives the response once; `signal` tells when the client is gone. */
@@ -87,12 +89,22 @@ export class WebResponseSink implements ResponseSink {
     this.closeCallbacks.push(callback);
   }
 
+  onDrain(callback: () => void): void {
+    this.drainCallback = callback;
+  }
+
   private openStream(): ReadableStreamDefaultController<Uint8Array> {
     let opened: ReadableStreamDefaultController<Uint8Array> | undefined;
     const body = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           opened = controller;
+        },
+        // The stream pulls whenever its queue is below the high-water mark: that is `drain`.
+        pull: () => {
+          const callback = this.drainCallback;
+          this.drainCallback = undefined;
+          callback?.();
         },
         cancel: () => this.finish(),
       },
