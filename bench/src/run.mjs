@@ -24,6 +24,7 @@ const FULL = {
   poll: { conns: 32, seconds: 3 },
   'long-poll': { waiters: 5_000 },
   'resume-storm': { clients: 5_000, behind: 100, bytes: 128 },
+  'fast-readers': { readers: 10, burst: 40, seconds: 5, bytes: 1024 },
 };
 const QUICK = {
   idle: { conns: 1_000, settleMs: 300 },
@@ -33,10 +34,20 @@ const QUICK = {
   poll: { conns: 16, seconds: 0.5 },
   'long-poll': { waiters: 500 },
   'resume-storm': { clients: 300, behind: 100, bytes: 128 },
+  'fast-readers': { readers: 4, burst: 40, seconds: 1, bytes: 1024 },
 };
 const SSE_CONTENDERS = ['floor', 'tidings-node', 'tidings-express', 'better-sse'];
 /** better-sse has no poll, long-poll or replay: it sits those scenarios out. */
 const FULL_CONTENDERS = ['floor', 'tidings-node', 'tidings-express'];
+/** Tidings under each slow-consumer policy (`<contender>:<policy>` sets the hub's `slowConsumer`). */
+const POLICY_CONTENDERS = [
+  'floor',
+  'tidings-node:disconnect',
+  'tidings-node:drop-oldest',
+  'tidings-node:latest',
+];
+/** Publish rates of the fast-readers scenario, events/s. */
+const FAST_READER_RATES = [1_000, 2_000];
 const CONTENDERS_OF = {
   idle: SSE_CONTENDERS,
   broadcast: SSE_CONTENDERS,
@@ -45,6 +56,7 @@ const CONTENDERS_OF = {
   poll: FULL_CONTENDERS,
   'long-poll': FULL_CONTENDERS,
   'resume-storm': FULL_CONTENDERS,
+  'fast-readers': POLICY_CONTENDERS,
 };
 
 const argv = process.argv.slice(2);
@@ -249,6 +261,28 @@ const SCENARIOS = {
       ...integrity(r),
     };
   },
+
+  /**
+   * Readers that keep up, under each slow-consumer policy: one burst of `burst` events
+   * published back to back, then a steady `rate`/s for `seconds`, at each of
+   * FAST_READER_RATES. A policy must not cost such a reader a single event.
+   */
+  async 'fast-readers'(server, lg, port, { readers, burst, seconds, bytes }) {
+    const row = {};
+    for (const rate of FAST_READER_RATES) {
+      const topic = `fast-${rate}`;
+      await lg.call('sseOpen', { port, count: readers, topic });
+      await server.call('fill', { topic, count: burst, bytes });
+      await server.call('paced', { topic, rate, count: rate * seconds, bytes, first: burst + 1 });
+      const r = await lg.call('sseExpect', { expected: burst + rate * seconds, timeoutMs: 10_000 });
+      const label = `${rate.toLocaleString('en-US')}/s`;
+      row[`delivered % ${label}`] = (100 * (r.received - r.late)) / r.expectedTotal;
+      row[`missed ${label}`] = r.missing;
+      row[`resets ${label}`] = r.resets;
+      await lg.call('closeAll');
+    }
+    return row;
+  },
 };
 
 function versions() {
@@ -287,7 +321,15 @@ const format = (v) =>
       ? Math.round(v).toLocaleString('en-US')
       : v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
 
-/** One markdown table per scenario: medians, and each contender's ratio to the floor. */
+/** Counts that must be 0: the table shows the worst run, with no ratio. */
+const isFaultCount = (metric) =>
+  ['lost', 'disordered', 'not live', 'wrong status'].includes(metric) ||
+  metric.startsWith('missed') ||
+  metric.startsWith('resets');
+/** Delivery ratios: the table shows the worst run (the lowest), with its ratio to the floor. */
+const isDeliveryRatio = (metric) => metric.startsWith('delivered %');
+
+/** One markdown table per scenario: medians (worst runs for faults), and each contender's ratio to the floor. */
 function tables(results) {
   const out = [];
   for (const [scenario, byContender] of Object.entries(results)) {
@@ -302,16 +344,10 @@ function tables(results) {
     for (const [contender, runs] of Object.entries(byContender)) {
       const cells = metrics.map((metric) => {
         const values = runs.map((run) => run[metric]);
-        if (
-          metric === 'lost' ||
-          metric === 'disordered' ||
-          metric === 'not live' ||
-          metric === 'wrong status'
-        ) {
-          return String(Math.max(...values));
-        }
-        const value = median(values);
-        const base = floor && median(floor.map((run) => run[metric]));
+        if (isFaultCount(metric)) return String(Math.max(...values));
+        const summary = isDeliveryRatio(metric) ? (v) => Math.min(...v) : median;
+        const value = summary(values);
+        const base = floor && summary(floor.map((run) => run[metric]));
         return contender !== 'floor' && base
           ? `${format(value)} (${(value / base).toFixed(2)}×)`
           : format(value);
@@ -360,7 +396,7 @@ const report = [
   `- Versions: ${Object.entries(versions())
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}`,
-  `- Command: \`${command}\` (${repeats} repeat${repeats > 1 ? 's' : ''}, contenders alternating; cells are medians, (n×) is the ratio to the floor; \`lost\`/\`disordered\` are the worst run)`,
+  `- Command: \`${command}\` (${repeats} repeat${repeats > 1 ? 's' : ''}, contenders alternating; cells are medians, (n×) is the ratio to the floor; \`lost\`/\`disordered\`/\`missed\`/\`resets\` and \`delivered %\` are the worst run)`,
   `- Sizes: \`${JSON.stringify(Object.fromEntries(scenarios.map((s) => [s, sizes[s]])))}\``,
   `- Took ${Math.round((Date.now() - started) / 1000)} s`,
   '',

@@ -1,13 +1,13 @@
 /**
  * One contender's server process, driven by the runner over IPC. It publishes in-process
  * (as an app does) with the publish time in each payload, and reports heap after a full GC.
- * Usage (by the runner): node --expose-gc server.mjs <contender>
+ * Usage (by the runner): node --expose-gc server.mjs <contender>[:<slowConsumer policy>]
  */
 import { nowUs, payload, sleep } from './clock.mjs';
 
-const name = process.argv[2];
+const [name, slowConsumer] = process.argv[2].split(':');
 const { start } = await import(`./contenders/${name}.mjs`);
-const app = await start();
+const app = await start(slowConsumer ? { slowConsumer } : {});
 app.server.keepAliveTimeout = 60_000;
 app.server.headersTimeout = 0;
 app.server.requestTimeout = 0;
@@ -22,9 +22,12 @@ const commands = {
   head: () => app.head(),
   waiting: () => app.waiting(),
 
-  /** `count` events at `rate`/s on `topic`, or on `user:<random below users>` when `users` is set. */
-  async paced({ topic, users, rate, count, bytes }) {
-    const perTopic = users ? new Array(users).fill(0) : [0];
+  /**
+   * `count` events at `rate`/s on `topic`, or on `user:<random below users>` when `users` is set;
+   * events of one topic are numbered from `first`.
+   */
+  async paced({ topic, users, rate, count, bytes, first = 1 }) {
+    const perTopic = users ? new Array(users).fill(first - 1) : [first - 1];
     const period = 1000 / rate;
     const started = performance.now();
     const firstUs = nowUs();

@@ -1,8 +1,8 @@
 import { createHub, formatEventId } from '@tidings/core';
 
-/** A hub sized for the bench (defaults otherwise) plus the hooks the bench server drives. */
-export function benchHub() {
-  const hub = createHub({ retention: { maxTopics: 100_000 } });
+/** A hub sized for the bench (defaults otherwise, `options` on top) plus the hooks the bench server drives. */
+export function benchHub(options = {}) {
+  const hub = createHub({ retention: { maxTopics: 100_000 }, ...options });
   return {
     hub,
     async head() {

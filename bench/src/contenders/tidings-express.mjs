@@ -4,8 +4,8 @@ import express from 'express';
 import { benchHub } from './tidings-common.mjs';
 
 /** Tidings as Express middleware, mounted with `app.use('/realtime', …)`. */
-export async function start() {
-  const tidings = benchHub();
+export async function start(options) {
+  const tidings = benchHub(options);
   const app = express();
   app.use('/realtime', realtime({ hub: tidings.hub }));
   return { server: http.createServer(app), ...tidings };

@@ -3,8 +3,8 @@ import { createNodeHandler } from '@tidings/core';
 import { benchHub } from './tidings-common.mjs';
 
 /** Tidings through the node:http adapter (`@tidings/node` when built, else core's identical handler). */
-export async function start() {
-  const tidings = benchHub();
+export async function start(options) {
+  const tidings = benchHub(options);
   const handle = await nodeListener(tidings.hub);
   const server = http.createServer((req, res) => {
     if (req.url.startsWith('/realtime')) handle(req, res);
