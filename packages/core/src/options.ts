@@ -15,13 +15,17 @@ export interface HubOptions extends LifecycleOptions {
   retryMs?: number;
   /** Random extra added to `retryMs` per connection, so mass reconnects spread out, ms. Default 2,000. */
   retryJitterMs?: number;
-  /** Unsent bytes a stream may queue before it is closed as `slow-consumer`. Default 1 MiB. */
+  /**
+   * Unsent bytes per stream. `disconnect` closes a stream past it (`slow-consumer`);
+   * `drop-oldest` / `latest` act once half of it is unsent and hold back at most the other
+   * half. Default 1 MiB.
+   */
   maxBufferedBytes?: number;
   /**
    * What to do with a client that reads slower than events arrive, for the hub or per topic:
    * `disconnect` (default), `drop-oldest` or `latest`; see {@link SlowConsumerPolicy}. A stream
    * of several topics follows the strictest of theirs. Memory per stream stays bounded by
-   * `maxBufferedBytes` in every policy.
+   * `maxBufferedBytes` in every policy, and a client that keeps up is never affected.
    */
   slowConsumer?: SlowConsumerOption;
   /** Largest serialized event payload accepted by `publish`, bytes. Default 64 KiB. */

@@ -59,7 +59,7 @@ export interface HubStats {
   polls: { ok: number; notModified: number; timeout: number };
   /** Ended connections by reason. */
   disconnects: Record<DisconnectReason, number>;
-  /** Events a slow stream skipped instead of disconnecting (`drop-oldest` / `latest` slow-consumer policies). */
+  /** Events a slow stream skipped instead of disconnecting: dropped (`drop-oldest`) or superseded (`latest`). */
   slowConsumerDrops: number;
   /** Requests refused by a connection limit (`429 too-many-requests`). */
   limitRejections: number;
