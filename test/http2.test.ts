@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import type { Hub } from '@tidings/core';
+import type { Hub, HubOptions } from '@tidings/core';
 import { realtime as fastifyRealtime } from '@tidings/fastify';
 import { realtime as fetchRealtime } from '@tidings/fetch';
 import { realtime as koaRealtime } from '@tidings/koa';
@@ -55,37 +55,37 @@ async function serveH2(
   };
 }
 
-const targets: Array<{ name: string; start(): Promise<H2App> }> = [
+const targets: Array<{ name: string; start(options?: HubOptions): Promise<H2App> }> = [
   {
     name: 'node:http2',
-    start: async () => {
-      const rt = nodeRealtime();
+    start: async (options) => {
+      const rt = nodeRealtime(options);
       return serveH2(http2.createServer(rt), rt.hub, rt.close);
     },
   },
   {
     name: 'fastify (http2: true)',
-    start: async () => {
+    start: async (options) => {
       const app = Fastify({ http2: true });
-      await app.register(fastifyRealtime, { prefix: '/realtime' });
+      await app.register(fastifyRealtime, { ...options, prefix: '/realtime' });
       await app.ready();
       return serveH2(app.server, app.realtime.hub, () => app.close());
     },
   },
   {
     name: 'koa on node:http2',
-    start: async () => {
+    start: async (options) => {
       const app = new Koa();
-      const rt = koaRealtime({ path: '/realtime' });
+      const rt = koaRealtime({ ...options, path: '/realtime' });
       app.use(rt);
       return serveH2(http2.createServer(app.callback()), rt.hub, rt.close);
     },
   },
   {
     name: 'fetch on @hono/node-server http2',
-    start: async () => {
+    start: async (options) => {
       const app = new Hono();
-      const rt = fetchRealtime();
+      const rt = fetchRealtime(options);
       app.all('/realtime', (c) => rt(c.req.raw));
       return serveH2(http2.createServer(getRequestListener(app.fetch)), rt.hub, rt.close);
     },
@@ -117,14 +117,43 @@ describe.each(targets)('HTTP/2: $name', (target) => {
     for (const session of sessions.splice(0)) session.destroy();
     for (const app of apps.splice(0)) await app.close();
   });
-  async function connect(): Promise<{ app: H2App; session: ClientHttp2Session }> {
-    const app = await target.start();
+  async function connect(options?: HubOptions): Promise<{ app: H2App; session: ClientHttp2Session }> {
+    const app = await target.start(options);
     apps.push(app);
+    return { app, session: await openSession(app) };
+  }
+  async function openSession(app: H2App): Promise<ClientHttp2Session> {
     const session = http2.connect(app.origin);
     sessions.push(session);
     await once(session, 'connect');
-    return { app, session };
+    return session;
   }
+
+  it('drop-oldest: a stream whose reader pauses falls behind, and its backlog goes out on drain', async () => {
+    const { app, session } = await connect({
+      slowConsumer: 'drop-oldest',
+      maxBufferedBytes: 64 * 1024,
+      heartbeatMs: 60_000,
+    });
+    const healthy = await subscribe(session, '/realtime?topic=flood');
+    // Its own session, so its exhausted flow-control window holds back only this stream.
+    const paused = await subscribe(await openSession(app), '/realtime?topic=flood');
+    paused.stream.pause();
+    const payload = 'x'.repeat(16 * 1024);
+    let published = 0;
+    // Paced by the healthy reader, so only the paused one falls behind.
+    while (app.hub.stats().slowConsumerDrops === 0 && published < 4000) {
+      await app.hub.publish('flood', `${published++} ${payload}`);
+      await vi.waitFor(() => expect(healthy.events).toHaveLength(published));
+    }
+    expect(app.hub.stats().slowConsumerDrops).toBeGreaterThan(0);
+    paused.stream.resume();
+    await vi.waitFor(() => expect(paused.events.at(-1)?.data.startsWith(`${published - 1} `)).toBe(true), {
+      timeout: 20_000,
+    });
+    expect(paused.events.some((event) => event.event === 'reset')).toBe(true);
+    expect(app.hub.stats()).toMatchObject({ connections: { sse: 2 }, disconnects: { 'slow-consumer': 0 } });
+  });
 
   it('serves many concurrent subscriptions on one session, and cleans up on RST_STREAM and session end', async () => {
     const { app, session } = await connect();
