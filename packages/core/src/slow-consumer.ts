@@ -46,7 +46,7 @@ export function behindBytes(maxBufferedBytes: number): number {
 interface Entry {
   readonly id: string;
   readonly topic: string;
-  /** `null` once a newer event of its topic superseded it (`latest`). */
+  /** `null` once sent, dropped, or superseded by a newer event of its topic (`latest`). */
   frame: Buffer | null;
 }
 
