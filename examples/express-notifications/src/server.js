@@ -35,7 +35,17 @@ app.get('/api/stats', (_req, res) => {
 });
 
 const port = Number(process.env.PORT ?? 3000);
-const server = app.listen(port, process.env.HOST ?? '127.0.0.1', () => {
+const host = process.env.HOST ?? '127.0.0.1';
+// Express 5 calls this back with the error when the server cannot listen.
+const server = app.listen(port, host, (error) => {
+  if (error) {
+    console.error(
+      error.code === 'EADDRINUSE'
+        ? `Port ${port} on ${host} is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+        : `Cannot listen on ${host}:${port}: ${error.message}`,
+    );
+    process.exit(1);
+  }
   const { address, port: actual } = server.address();
   console.log(`Tidings demo listening on http://${address}:${actual}/`);
 });
