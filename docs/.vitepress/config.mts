@@ -58,6 +58,7 @@ export default defineConfig({
           { text: 'Security', link: '/docs/security' },
           { text: 'Operating', link: '/docs/operating' },
           { text: 'Performance', link: '/docs/performance' },
+          { text: 'Packaging and releasing', link: '/docs/releasing' },
         ],
       },
       {
