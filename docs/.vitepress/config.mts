@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitepress';
 
@@ -7,8 +7,9 @@ import { defineConfig } from 'vitepress';
  * The documentation site (issue 14): the Markdown in docs/, plus the README (the home page),
  * PROTOCOL, ARCHITECTURE, SECURITY, bench/RESULTS.md and the package and example READMEs, so
  * every page links as it does on GitHub. `npm run docs:build` fails on a dead link: VitePress
- * checks links between pages; links to source files (tests, scripts, JSON) become links to the
- * repository, after checking that the file exists.
+ * checks links between pages, `checkAnchors` the `#fragment` of each against the built pages;
+ * links to source files (tests, scripts, JSON) become links to the repository, after checking
+ * that the file exists.
  */
 const REPO = 'https://github.com/tidings/tidings';
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,6 +27,7 @@ export default defineConfig({
   },
   cleanUrls: true,
   lastUpdated: false,
+  buildEnd: (site) => checkAnchors(site.outDir),
   markdown: {
     config(md) {
       md.core.ruler.push('tidings-repository-links', (state) => {
@@ -114,4 +116,32 @@ function repositoryLink(from: string, href: string): string | undefined {
   if (isPage) return undefined; // VitePress checks it
   if (!existsSync(file)) throw new Error(`${relative(root, from)}: dead link ${href} (no ${inRepo})`);
   return `${REPO}/${statSync(file).isDirectory() ? 'tree' : 'blob'}/main/${inRepo}${hash}`;
+}
+
+/** Every `#fragment` of a link between built pages names an element of its target page. */
+function checkAnchors(outDir: string): void {
+  const pages = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.html'))
+        pages.set(`/${relative(outDir, path)}`, readFileSync(path, 'utf8'));
+    }
+  };
+  walk(outDir);
+  const ids = new Map(
+    [...pages].map(([page, html]) => [page, new Set([...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]))]),
+  );
+  const dead: string[] = [];
+  for (const [page, html] of pages) {
+    for (const [, href = ''] of html.matchAll(/<a [^>]*href="([^"]*#[^"]+)"/g)) {
+      if (/^[a-z]+:|^\/\//i.test(href)) continue;
+      const [path = '', fragment = ''] = href.split('#');
+      const target = path === '' ? page : posix.resolve(posix.dirname(page), path);
+      const file = [target, `${target}.html`, `${target}/index.html`].find((candidate) => ids.has(candidate));
+      if (file && !ids.get(file)?.has(decodeURIComponent(fragment))) dead.push(`${page}: ${href}`);
+    }
+  }
+  if (dead.length > 0) throw new Error(`links to missing anchors:\n${dead.join('\n')}`);
 }
