@@ -104,7 +104,7 @@ for (const { dir, pkg } of packages) {
     { tarball: join(tarballs, packed.filename) },
   );
   rows.push({ name: pkg.name, packed: packed.size, unpacked: packed.unpackedSize, files: files.length });
-  for (const required of ['LICENSE', 'README.md', 'package.json']) {
+  for (const required of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json']) {
     if (!files.includes(required)) fail(`${pkg.name}: tarball has no ${required}`);
   }
   for (const file of files) {
