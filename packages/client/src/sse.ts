@@ -1,7 +1,7 @@
-import { createParser } from 'eventsource-parser';
 import type { Feed, Outcome } from './feed.js';
 import { TidingsHttpError } from './http-error.js';
 import { endpoint, type RequestSettings, send } from './request.js';
+import { createSseParser } from './sse-parser.js';
 import type { ResetInfo } from './types.js';
 
 /** One SSE connection's knobs, updated by what the server says (`retry:`, `Tidings-Heartbeat-Ms`). */
@@ -27,7 +27,7 @@ export const stallBound = (heartbeatMs: number) => heartbeatMs * 2 + 5_000;
 export const FIRST_BYTE_TIMEOUT_MS = 10_000;
 
 /**
- * Runs one SSE connection over `fetch` streaming, parsed with eventsource-parser, until it
+ * Runs one SSE connection over `fetch` streaming, until it
  * ends. `onAlive` is called at the first byte: only then is the stream known to get through
  * (a buffering proxy answers the headers but holds the body). Throws a fatal
  * {@link TidingsHttpError} (4xx).
@@ -67,15 +67,15 @@ export async function streamSse(
     feed.cursor ??= response.headers.get('tidings-cursor') ?? undefined;
     const heartbeatMs = Number(response.headers.get('tidings-heartbeat-ms'));
     if (heartbeatMs > 0 && timing.followServer) timing.stallMs = stallBound(heartbeatMs);
-    const parser = createParser({
-      onEvent({ id, event = 'message', data }) {
+    const parse = createSseParser(
+      ({ id, event, data }) => {
         if (event === 'reset') feed.reset(JSON.parse(data) as ResetInfo);
         else if (id) feed.accept({ id, event, data });
       },
-      onRetry(ms) {
+      (ms) => {
         timing.retryMs = ms;
       },
-    });
+    );
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
@@ -84,7 +84,7 @@ export async function streamSse(
         onAlive();
       }
       arm();
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
+      parse(decoder.decode(chunk.value, { stream: true }));
     }
     return 'ended';
   } catch (error) {
