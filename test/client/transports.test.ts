@@ -124,7 +124,8 @@ describe('refusals that can be retried', () => {
     const requestTimes: number[] = [];
     const busy = await startApp({
       routes(express) {
-        express.use('/realtime', (_req, res, next) => {
+        express.use('/realtime', (req, res, next) => {
+          if (!String(req.headers.accept).includes('text/event-stream')) return next();
           requestTimes.push(performance.now());
           if (refusals-- <= 0) return next();
           res

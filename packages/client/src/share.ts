@@ -4,6 +4,7 @@ import type { ConnectionState, RawEvent, ResetInfo, Transport } from './types.js
 export type ShareMessage =
   | { readonly t: 'event'; readonly event: RawEvent }
   | { readonly t: 'reset'; readonly reset: ResetInfo }
+  | { readonly t: 'error'; readonly error: unknown }
   | {
       readonly t: 'state';
       readonly state: ConnectionState;

@@ -28,7 +28,9 @@ describe('SSE parser (WHATWG event-stream rules)', () => {
   });
 
   it('holds a line split across chunks, even inside a multi-byte character', () => {
-    expect(parse(['da', 'ta: h', 'éllo\n', '\n'])).toEqual([{ id: undefined, event: 'message', data: 'héllo' }]);
+    expect(parse(['da', 'ta: h', 'éllo\n', '\n'])).toEqual([
+      { id: undefined, event: 'message', data: 'héllo' },
+    ]);
   });
 
   it('drops one space after the colon only; a field without a colon has an empty value', () => {
@@ -45,7 +47,9 @@ describe('SSE parser (WHATWG event-stream rules)', () => {
   });
 
   it('dispatches nothing for a block without data, and resets the event name after each dispatch', () => {
-    expect(parse(['id: 5\n\nevent: a\n\ndata: x\n\n'])).toEqual([{ id: undefined, event: 'message', data: 'x' }]);
+    expect(parse(['id: 5\n\nevent: a\n\ndata: x\n\n'])).toEqual([
+      { id: undefined, event: 'message', data: 'x' },
+    ]);
   });
 
   it('does not dispatch an unterminated event', () => {
@@ -64,7 +68,22 @@ describe('SSE parser (WHATWG event-stream rules)', () => {
       return seed / 2 ** 31;
     };
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-    const pieces = ['data', 'data:', 'data: ', 'id: ', 'event: ', 'retry: ', ':', 'x', ' y', 'é', '12', '\n', '\r', '\r\n'];
+    const pieces = [
+      'data',
+      'data:',
+      'data: ',
+      'id: ',
+      'event: ',
+      'retry: ',
+      ':',
+      'x',
+      ' y',
+      'é',
+      '12',
+      '\n',
+      '\r',
+      '\r\n',
+    ];
     for (let round = 0; round < 300; round++) {
       let text = '';
       for (let i = 0; i < 40; i++) text += pick(pieces);

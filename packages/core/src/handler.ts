@@ -99,7 +99,10 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
           throw error;
         }
       } else {
-        const isPublic = options.publicTopics !== undefined && topics.every(options.publicTopics);
+        // A poll without a cursor answers "where is now": a shared cache's older answer would
+        // hand a fresh subscriber events from before it subscribed, so it is never public.
+        const isPublic =
+          request.cursor !== null && options.publicTopics !== undefined && topics.every(options.publicTopics);
         const cacheControl = isPublic ? `public, max-age=${publicMaxAgeSeconds}` : 'private, no-store';
         try {
           await respondPoll(hub, sink, request, topics, cacheControl);
