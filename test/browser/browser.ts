@@ -32,6 +32,14 @@ const PAGE = `<!doctype html>
       onStateChange: (state, transport) => window.states.push(state + '/' + transport),
     });
   };
+  /** Makes fetch answer event streams without a body, as where fetch cannot stream: native EventSource takes over. */
+  window.withoutFetchStreaming = () => {
+    const fetch = window.fetch;
+    window.fetch = (input, init) =>
+      String(new Headers(init && init.headers).get('accept')).includes('text/event-stream')
+        ? Promise.resolve(new Response(null, { status: 200 }))
+        : fetch(input, init);
+  };
   /** Pretends the tab was hidden or shown, as the browser does when the user switches tabs. */
   window.setHidden = (hidden) => {
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
@@ -63,4 +71,5 @@ export interface TestWindow {
   sub: { state: string; transport: string; close(): void };
   start(options: Record<string, unknown>): void;
   setHidden(hidden: boolean): void;
+  withoutFetchStreaming(): void;
 }

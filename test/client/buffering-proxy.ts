@@ -17,9 +17,9 @@ export interface BufferingProxy {
   /** Connections accepted so far. */
   readonly connections: number;
   /**
-   * Resolves when the first byte of the first response leaves the server (held here or not):
-   * by then the server has fixed the position of the client's first request, so every event
-   * published after this moment is owed to the client.
+   * Resolves when the first byte of the first answer to a `/realtime` request leaves the
+   * server (held here or not): by then the server has fixed the position of the client's
+   * first request, so every event published after this moment is owed to the client.
    */
   readonly firstAnswer: Promise<void>;
   close(): Promise<void>;
@@ -40,12 +40,12 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
   const server = createServer((client) => {
     state.connections++;
     const upstream = connect({ port: targetPort, host: '127.0.0.1' });
-    upstream.once('data', () => answered());
     track(client);
     track(upstream);
     client.pipe(upstream);
     client.once('data', (chunk: Buffer) => {
       const requestLine = chunk.toString('latin1').split('\r\n', 1)[0] ?? '';
+      if (requestLine.includes('/realtime')) upstream.once('data', () => answered());
       if (state.cutLongPolls && /[?&]wait=/.test(requestLine)) {
         setTimeout(() => client.destroy(), 200);
       }

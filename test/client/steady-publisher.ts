@@ -11,13 +11,13 @@ import type { BufferingProxy } from './buffering-proxy.js';
 export async function publishFromFirstAnswer(
   app: ClientTestApp,
   proxy: BufferingProxy,
-  done: () => boolean,
+  done: () => boolean | Promise<boolean>,
   { topic = 't', gapMs = 100, tail = 5, timeoutMs = 30_000 } = {},
 ): Promise<number> {
   await proxy.firstAnswer;
   const deadline = performance.now() + timeoutMs;
   let n = 0;
-  while (!done()) {
+  while (!(await done())) {
     if (performance.now() > deadline) throw new Error(`publishFromFirstAnswer: not done after ${n} events`);
     await app.publishMany(topic, n++, 1);
     await sleep(gapMs);
