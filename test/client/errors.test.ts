@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
-import { type ErrorInfo, type SubscribeOptions, type Subscription, subscribe } from '@tidings/client';
+import { type ErrorInfo, type SubscribeOptions, subscribe } from '@tidings/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ClientTestApp, startApp } from './app.js';
 import { range, record } from './recorder.js';
 
 let app: ClientTestApp;
-const subs: Subscription[] = [];
+const subs: { close(): void }[] = [];
 
 beforeEach(async () => {
   // closeAfterResponse: so the buffering proxy of the stall test releases each poll at once.
@@ -31,7 +31,7 @@ function watched(url: string, options: SubscribeOptions<{ message: { n: number }
     ...options,
     onError: (error, info) => errors.push({ error, info }),
   });
-  subs.push(sub as Subscription);
+  subs.push(sub);
   return { sub, errors, numbers };
 }
 
@@ -104,7 +104,7 @@ describe('a callback that throws is the app’s bug, not a broken connection', (
         throw new Error('second');
       },
     });
-    subs.push(sub as Subscription);
+    subs.push(sub);
     const thrown: unknown[] = [];
     const listener = (error: unknown) => thrown.push(error);
     // The rethrow is asynchronous; catch it here instead of letting it fail the run.
@@ -164,7 +164,7 @@ describe('connection errors are reported with state and cause, and retried', () 
     });
     try {
       const rec = record(flaky.url, { transport: 'poll' });
-      subs.push(rec.sub as Subscription);
+      subs.push(rec.sub);
       await rec.untilState('polling');
       expect(rec.errors.map(({ error, info }) => [(error as { code?: string }).code, info.fatal])).toEqual([
         ['broker-unavailable', false],
