@@ -22,12 +22,17 @@ it('a fresh subscription behind a buffering proxy gets every event published aft
   app = await startApp({ closeAfterResponse: true, poll: { minIntervalMs: 50, maxIntervalMs: 200 } });
   proxy = await startBufferingProxy(app.port);
   // Production timing: only the upgrade probe is pushed out of the test's way.
+  const started = performance.now();
   rec = record(`${proxy.url}/realtime`, { upgradeAfterMs: 600_000 });
   const sub = rec;
   const published = await publishFromFirstAnswer(
     app,
     proxy,
     () => sub.sub.state === 'polling' && sub.events.length > 0,
+  );
+  const fellBackMs = Math.round(performance.now() - started);
+  console.info(
+    `[buffering] on long-poll, with events, ${fellBackMs} ms after subscribe() (publishing every 100 ms)`,
   );
   await sub.until(() => sub.numbers().includes(published - 1), 'the last event');
   expect(sub.numbers()).toEqual(range(0, published));

@@ -29,8 +29,9 @@ export interface HandlerOptions<Ctx> {
   authorize?: (ctx: Ctx, topics: string[]) => MaybePromise<boolean>;
   /**
    * Topics whose poll responses may be cached by shared caches (`Cache-Control: public,
-   * max-age=<publicMaxAgeSeconds>`); a request is public only if all its topics are.
-   * Default: none — responses are `private, no-store`.
+   * max-age=<publicMaxAgeSeconds>`); a request is public only if all its topics are and it
+   * has a cursor (a start position must be fresh). Default: none — responses are
+   * `private, no-store`.
    */
   publicTopics?: (topic: string) => boolean;
   /**
