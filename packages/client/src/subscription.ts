@@ -49,7 +49,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
       reset: (info) => this.reset(info),
       status: (state, via) => this.status(state, via),
       error: (error) => {
-        this.relay?.({ t: 'error', error });
+        this.relay?.({ t: 'error', message: String(error) });
         this.report(error, 'connection');
       },
     };
@@ -225,7 +225,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
   private follow(message: ShareMessage): void {
     if (message.t === 'event') this.feed.accept(message.event);
     else if (message.t === 'reset') this.reset(message.reset);
-    else if (message.t === 'error') this.report(message.error, 'connection');
+    else if (message.t === 'error') this.report(new Error(message.message), 'connection');
     else if (message.t === 'state' && message.state !== 'closed') {
       this.feed.cursor ??= message.cursor;
       this.status(message.state, message.transport);
