@@ -205,29 +205,56 @@ describe('subscribe() checks its options', () => {
     [
       'topics as a string',
       { topics: 'orders' },
-      /option 'topics' takes an array of strings; got 'orders' \(string\)/,
+      /^Tidings: option topics of subscribe\(\) got "orders" \(a string\); it takes an array of strings$/,
+    ],
+    [
+      'topics with a number',
+      { topics: ['a', 1] },
+      /option topics of subscribe\(\) got an array; it takes an array of strings/,
     ],
     [
       'an unknown transport',
       { transport: 'websocket' },
-      /option 'transport' takes one of auto\|sse\|eventsource\|long-poll\|poll; got 'websocket'/,
+      /option transport of subscribe\(\) got "websocket" \(a string\); it takes one of \["auto","sse","eventsource","long-poll","poll"\]/,
     ],
     [
       'a number option as text',
       { heartbeatMs: '15000' },
-      /option 'heartbeatMs' takes a number ≥ 1; got '15000' \(string\)/,
+      /option heartbeatMs of subscribe\(\) got "15000" \(a string\); it takes a number, at least 1/,
     ],
-    ['NaN', { stallTimeoutMs: Number.NaN }, /option 'stallTimeoutMs' takes a number ≥ 1; got NaN \(number\)/],
+    [
+      'NaN',
+      { stallTimeoutMs: Number.NaN },
+      /option stallTimeoutMs of subscribe\(\) got NaN; it takes a number, at least 1/,
+    ],
     [
       'a fractional wait',
       { longPollWaitSeconds: 2.5 },
-      /option 'longPollWaitSeconds' takes a whole number ≥ 1; got 2.5/,
+      /option longPollWaitSeconds of subscribe\(\) got 2.5; it takes a whole number of seconds/,
     ],
-    ['a callback that is not a function', { onEvent: 'log' }, /option 'onEvent' takes a function/],
-    ['an unknown option (a typo)', { topic: ['orders'] }, /unknown option 'topic'/],
-    ['a bad decode', { decode: 'xml' }, /option 'decode' takes one of json\|text/],
-    ['EventSource where there is none', { transport: 'eventsource' }, /option 'transport'/],
+    [
+      'a callback that is not a function',
+      { onEvent: 'log' },
+      /option onEvent of subscribe\(\) got "log" \(a string\); it takes a function/,
+    ],
+    ['a typo', { topic: ['orders'] }, /unknown option topic of subscribe\(\); did you mean topics\?/],
+    [
+      'an unknown option',
+      { retries: 3 },
+      /unknown option retries of subscribe\(\); known options: topics, headers, /,
+    ],
+    [
+      'a bad decode',
+      { decode: 'xml' },
+      /option decode of subscribe\(\) got "xml" \(a string\); it takes one of \["json","text"\]/,
+    ],
+    [
+      'EventSource where there is none',
+      { transport: 'eventsource' },
+      /option transport of subscribe\(\) got "eventsource" \(a string\); it takes another transport here/,
+    ],
   ];
+
   it.each(bad)('throws a TypeError for %s', (_what, options, message) => {
     expect(() => subscribe(app.url, options)).toThrow(TypeError);
     expect(() => subscribe(app.url, options)).toThrow(message);
@@ -235,7 +262,7 @@ describe('subscribe() checks its options', () => {
 
   it('throws a TypeError for a relative URL in Node, where there is no page to resolve it against', () => {
     expect(() => subscribe('/realtime', { topics: ['t'] })).toThrow(
-      /url takes an absolute URL \(or one relative to the page\); got '\/realtime'/,
+      /^Tidings: url of subscribe\(\) got "\/realtime" \(a string\); it takes an absolute URL, or in a page one relative to it$/,
     );
   });
 

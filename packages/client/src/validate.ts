@@ -7,9 +7,12 @@ const KINDS: Record<string, readonly [string, (value: unknown) => boolean]> = {
   object: ['an object', (value) => value instanceof Object],
   function: ['a function', (value) => typeof value === 'function'],
   string: ['a string', (value) => typeof value === 'string'],
-  boolean: ['a boolean', (value) => typeof value === 'boolean'],
-  number: ['a number ≥ 1', (value) => typeof value === 'number' && value >= 1 && value < Infinity],
-  whole: ['a whole number ≥ 1', (value) => Number.isInteger(value) && (value as number) >= 1],
+  boolean: ['true or false', (value) => typeof value === 'boolean'],
+  number: ['a number, at least 1', (value) => typeof value === 'number' && value >= 1 && value < Infinity],
+  whole: [
+    'a whole number of seconds, at least 1',
+    (value) => Number.isInteger(value) && (value as number) >= 1,
+  ],
 };
 
 /** Every option of `subscribe()`: its kind, or its choices separated by `|`. */
@@ -37,10 +40,20 @@ const OPTIONS: Record<string, string> = {
   share: 'boolean',
 };
 
-const fail = (what: string, takes: string, value: unknown) => {
-  const shown = typeof value === 'string' ? `'${value}'` : Array.isArray(value) ? 'an array' : String(value);
-  return new TypeError(`Tidings: ${what} takes ${takes}; got ${shown} (${typeof value})`);
-};
+/** The server's wording (core's `describe`): `"orders" (a string)`, `an array`, `NaN`. */
+const describe = (value: unknown) =>
+  typeof value === 'string'
+    ? `${JSON.stringify(value)} (a string)`
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'function'
+        ? 'a function'
+        : value instanceof Object
+          ? 'an object'
+          : String(value);
+
+const bad = (name: string, value: unknown, takes: string) =>
+  new TypeError(`Tidings: ${name} of subscribe() got ${describe(value)}; it takes ${takes}`);
 
 /**
  * Checks `subscribe()`'s arguments, so a mistake fails at once with a `TypeError` naming
@@ -48,19 +61,33 @@ const fail = (what: string, takes: string, value: unknown) => {
  * one-letter topics); returns the endpoint URL made absolute against the page, if any.
  */
 export function validate(url: unknown, options: Record<string, unknown>): string {
+  const known = Object.keys(OPTIONS);
   for (const name in options) {
     const value = options[name];
     const spec = OPTIONS[name];
-    if (!spec) throw new TypeError(`Tidings: unknown option '${name}'`);
+    if (!spec) {
+      const lower = name.toLowerCase();
+      const meant = known.find(
+        (option) => option.toLowerCase().startsWith(lower) || lower.startsWith(option.toLowerCase()),
+      );
+      throw new TypeError(
+        `Tidings: unknown option ${name} of subscribe(); ${meant ? `did you mean ${meant}?` : `known options: ${known.join(', ')}`}`,
+      );
+    }
+    const choices = spec.split('|');
     const [takes, test] = KINDS[spec] ?? [
-      `one of ${spec}`,
-      (choice) => spec.split('|').includes(choice as string),
+      `one of ${JSON.stringify(choices)}`,
+      (choice) => choices.includes(choice as string),
     ];
-    if (value !== undefined && !test(value)) throw fail(`option '${name}'`, takes, value);
+    if (value !== undefined && !test(value)) throw bad(`option ${name}`, value, takes);
   }
   const { transport, headers, getToken } = options;
   if (transport === 'eventsource' && (headers || getToken || typeof EventSource !== 'function')) {
-    throw fail("option 'transport'", 'no eventsource without EventSource or with headers', transport);
+    throw bad(
+      'option transport',
+      transport,
+      `another transport ${headers || getToken ? 'with headers' : 'here'}`,
+    );
   }
   try {
     const base = (globalThis as { location?: { href: string } }).location?.href;
@@ -68,5 +95,5 @@ export function validate(url: unknown, options: Record<string, unknown>): string
   } catch {
     // not a URL, or a relative one without a page to resolve it against (Node)
   }
-  throw fail('url', 'an absolute URL (or one relative to the page)', url);
+  throw bad('url', url, 'an absolute URL, or in a page one relative to it');
 }
