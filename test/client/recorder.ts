@@ -17,7 +17,7 @@ export interface Recorded {
   readonly events: TidingsEvent<Events>[];
   readonly resets: ResetInfo[];
   readonly states: `${ConnectionState}/${Transport}`[];
-  /** Everything `onError` was given. */
+  /** Everything `onError` was given (the recorder owns `onEvent`, `onReset`, `onStateChange` and `onError`). */
   readonly errors: { error: Error; info: ErrorInfo }[];
   /** The `n` of every event received, in order. */
   numbers(): number[];

@@ -65,11 +65,10 @@ describe('subscription API', () => {
   });
 
   it('a fatal refusal closes the subscription with the server error', async () => {
-    const errors: Error[] = [];
-    const rec = record(app.url, { topics: ['bad topic'], onError: (error) => errors.push(error) });
+    const rec = record(app.url, { topics: ['bad topic'] });
     await rec.untilState('closed');
     expect(rec.sub.error).toMatchObject({ status: 400, code: 'invalid-topic' });
-    expect(errors).toHaveLength(1);
+    expect(rec.errors.map(({ error }) => error)).toEqual([rec.sub.error]);
   });
 
   it('decodes JSON by default and passes text through with decode: text', async () => {
