@@ -71,7 +71,7 @@ describe.skipIf(!available)('from the first request, through a proxy that holds 
       `[buffering] Chromium fetch-SSE: on long-poll, first events after ${Math.round(performance.now() - started)} ms`,
     );
     await expectExactly(published);
-  });
+  }, 45_000);
 
   it('over native EventSource (fetch cannot stream): falls back to long-poll and loses nothing', async () => {
     await page.evaluate(() => window.withoutFetchStreaming());
@@ -81,7 +81,7 @@ describe.skipIf(!available)('from the first request, through a proxy that holds 
       return now.state === 'polling/long-poll' && now.count > 0;
     });
     await expectExactly(published);
-  });
+  }, 45_000);
 
   it('over forced EventSource: retries the held stream, and replays everything once the proxy lets it through', async () => {
     await start({ transport: 'eventsource', stallTimeoutMs: 1_000 });
@@ -99,5 +99,5 @@ describe.skipIf(!available)('from the first request, through a proxy that holds 
       },
     );
     await expectExactly(published);
-  });
+  }, 45_000);
 });

@@ -150,7 +150,7 @@ describe('connection errors are reported with state and cause, and retried', () 
     await expect.poll(() => errors.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
     expect(errors[0]?.info).toMatchObject({ fatal: false, source: 'connection', transport: 'poll' });
     expect(errors[0]?.error.message).toMatch(/ENOTFOUND|EAI_AGAIN|getaddrinfo/);
-  });
+  }, 30_000);
 
   it('a 5xx is reported and retried; a fatal 4xx closes with fatal: true', async () => {
     let failing = 2;
