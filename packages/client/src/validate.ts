@@ -1,3 +1,5 @@
+import { hasEventSource } from './eventsource.js';
+
 /** What each kind of option takes, in words for the message, and the test. */
 const KINDS: Record<string, readonly [string, (value: unknown) => boolean]> = {
   strings: [
@@ -82,7 +84,7 @@ export function validate(url: unknown, options: Record<string, unknown>): string
     if (value !== undefined && !test(value)) throw bad(`option ${name}`, value, takes);
   }
   const { transport, headers, getToken } = options;
-  if (transport === 'eventsource' && (headers || getToken || typeof EventSource !== 'function')) {
+  if (transport === 'eventsource' && (headers || getToken || !hasEventSource())) {
     throw bad(
       'option transport',
       transport,
