@@ -96,7 +96,9 @@ export class Engine {
           if (this.auto && (await this.late(current))) {
             this.rung = 'long-poll';
             if (this.flavour === 'sse') handed = current;
-            else current.stop(); // EventSource shows no heartbeat: it could look open yet be held
+            // Native EventSource is no upgrade probe: its `open` comes with the headers, which a
+            // proxy may pass while it holds the body.
+            else current.stop();
             continue;
           }
         }
