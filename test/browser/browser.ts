@@ -14,7 +14,7 @@ export function launchChromium(): Promise<Browser> {
 
 /**
  * The test page: loads the esbuild browser bundle of @tidings/client (global `Tidings`) and
- * offers `start(options)`, recording every event's `n`, every state, and resets in `window`.
+ * offers `start(options)`, recording every event's `n`, every state and every error in `window`.
  */
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -24,13 +24,23 @@ const PAGE = `<!doctype html>
   window.received = [];
   window.ids = [];
   window.states = [];
+  window.errors = [];
   window.start = (options) => {
     window.sub = Tidings.subscribe('/realtime', {
       topics: ['t'],
       ...options,
       onEvent: (event) => { window.received.push(event.data.n); window.ids.push(event.id); },
       onStateChange: (state, transport) => window.states.push(state + '/' + transport),
+      onError: (error, info) => window.errors.push(info.source + (info.fatal ? ' (fatal)' : '') + ': ' + error.message),
     });
+  };
+  /** Makes fetch answer event streams without a body, as where fetch cannot stream: native EventSource takes over. */
+  window.withoutFetchStreaming = () => {
+    const fetch = window.fetch;
+    window.fetch = (input, init) =>
+      String(new Headers(init && init.headers).get('accept')).includes('text/event-stream')
+        ? Promise.resolve(new Response(null, { status: 200 }))
+        : fetch(input, init);
   };
   /** Pretends the tab was hidden or shown, as the browser does when the user switches tabs. */
   window.setHidden = (hidden) => {
@@ -45,6 +55,7 @@ export async function startPageApp(options: AppOptions = {}): Promise<ClientTest
   return startApp({
     ...options,
     routes(app) {
+      options.routes?.(app);
       app.get('/', (_req, res) => {
         res.type('html').send(PAGE);
       });
@@ -60,7 +71,10 @@ export interface TestWindow {
   received: number[];
   ids: string[];
   states: string[];
+  /** `<source>[ (fatal)]: <message>` for each `onError` call. */
+  errors: string[];
   sub: { state: string; transport: string; close(): void };
   start(options: Record<string, unknown>): void;
   setHidden(hidden: boolean): void;
+  withoutFetchStreaming(): void;
 }

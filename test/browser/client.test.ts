@@ -80,6 +80,30 @@ describe.skipIf(!available)('@tidings/client in headless Chromium', () => {
     await expectExactly(5);
   });
 
+  it("rethrows a callback's exception asynchronously when there is no onError, like an EventTarget listener's", async () => {
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.evaluate(() => {
+      const tidings = (
+        globalThis as unknown as { Tidings: { subscribe: (url: string, o: object) => unknown } }
+      ).Tidings;
+      window.sub = tidings.subscribe('/realtime', {
+        topics: ['t'],
+        onEvent: (event: { data: { n: number } }) => {
+          window.received.push(event.data.n);
+          throw new Error(`app bug ${event.data.n}`);
+        },
+      }) as TestWindow['sub'];
+    });
+    await waitForState('open/sse');
+    await waitForPosition();
+    await app.publishMany('t', 0, 3);
+    await waitForCount(3);
+    await expect.poll(() => pageErrors.length).toBe(3);
+    expect(pageErrors).toEqual(['app bug 0', 'app bug 1', 'app bug 2']);
+    expect(app.requests.sse).toBe(1); // the stream stayed
+  });
+
   it('pauses while offline and resumes without loss when back online', async () => {
     await start({});
     await waitForState('open/sse');

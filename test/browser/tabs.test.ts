@@ -80,4 +80,32 @@ describe.skipIf(!available)('one connection per browser: 8 tabs over HTTP/1.1', 
     expect(app.requests.sse).toBe(3);
     for (const page of rest) expect(await page.evaluate(() => window.sub.state)).toBe('open');
   });
+
+  it("a follower tab hears the leader's connection errors", async () => {
+    const down = await startPageApp({
+      routes(express) {
+        express.use('/realtime', (_req, res) => {
+          res.status(503).json({ error: { code: 'broker-unavailable', message: 'down for the test' } });
+        });
+      },
+    });
+    const tabs = await browser.newContext();
+    try {
+      const pages: Page[] = [];
+      for (let i = 0; i < 2; i++) {
+        const page = await tabs.newPage();
+        await page.goto(down.origin);
+        await page.evaluate(() => window.start({}));
+        pages.push(page);
+      }
+      for (const page of pages) {
+        await page.waitForFunction(() => window.errors.length > 0, null, { timeout: 10_000 });
+        expect((await page.evaluate(() => window.errors))[0]).toMatch(/^connection: .*down for the test/);
+        expect(await page.evaluate(() => window.sub.state)).toBe('connecting');
+      }
+    } finally {
+      await tabs.close();
+      await down.close();
+    }
+  });
 });

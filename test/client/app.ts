@@ -30,14 +30,19 @@ export interface AppOptions extends RealtimeOptions {
 export async function startApp(options: AppOptions = {}): Promise<ClientTestApp> {
   const { closeAfterResponse, routes, ...hubOptions } = options;
   const app = express();
+  // Behind the buffering proxy: end each response's TCP connection so the proxy releases it.
+  if (closeAfterResponse) {
+    app.use((_req, res, next) => {
+      res.setHeader('connection', 'close');
+      next();
+    });
+  }
   routes?.(app);
   const requests = { sse: 0, poll: 0, longPoll: 0 };
-  app.use((req, res, next) => {
+  app.use((req, _res, next) => {
     if (String(req.headers.accept).includes('text/event-stream')) requests.sse++;
     else if (req.query.wait) requests.longPoll++;
     else requests.poll++;
-    // Behind the buffering proxy: end each poll's TCP connection so the proxy releases it.
-    if (closeAfterResponse) res.setHeader('connection', 'close');
     next();
   });
   const rt = realtime(hubOptions);

@@ -16,6 +16,12 @@ export interface BufferingProxy {
   freeze(): void;
   /** Connections accepted so far. */
   readonly connections: number;
+  /**
+   * Resolves when the first byte of the first answer to a `/realtime` request leaves the
+   * server (held here or not): by then the server has fixed the position of the client's
+   * first request, so every event published after this moment is owed to the client.
+   */
+  readonly firstAnswer: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +33,10 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
   };
   const state = { buffering: true, cutLongPolls: false, connections: 0 };
   const passing = new Set<{ upstream: Socket; client: Socket }>();
+  let answered = () => {};
+  const firstAnswer = new Promise<void>((resolve) => {
+    answered = resolve;
+  });
   const server = createServer((client) => {
     state.connections++;
     const upstream = connect({ port: targetPort, host: '127.0.0.1' });
@@ -35,6 +45,7 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
     client.pipe(upstream);
     client.once('data', (chunk: Buffer) => {
       const requestLine = chunk.toString('latin1').split('\r\n', 1)[0] ?? '';
+      if (requestLine.includes('/realtime')) upstream.once('data', () => answered());
       if (state.cutLongPolls && /[?&]wait=/.test(requestLine)) {
         setTimeout(() => client.destroy(), 200);
       }
@@ -80,6 +91,7 @@ export async function startBufferingProxy(targetPort: number): Promise<Buffering
     get connections() {
       return state.connections;
     },
+    firstAnswer,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

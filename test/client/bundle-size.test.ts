@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { browserBundleSize } from './bundle.js';
 
-/** The budget of the browser build (issue 4): everything a page ships, eventsource-parser included. */
+/** The budget of the browser build (issue 4): everything a page ships (the client has no runtime dependency). */
 const BUDGET_BYTES = 6 * 1024;
 const DOC = new URL('../../docs/client.md', import.meta.url);
 /** Where docs/client.md states the size; this test writes the figure (issue 14). */

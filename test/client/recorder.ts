@@ -1,5 +1,6 @@
 import {
   type ConnectionState,
+  type ErrorInfo,
   type ResetInfo,
   type SubscribeOptions,
   type Subscription,
@@ -16,6 +17,8 @@ export interface Recorded {
   readonly events: TidingsEvent<Events>[];
   readonly resets: ResetInfo[];
   readonly states: `${ConnectionState}/${Transport}`[];
+  /** Everything `onError` was given (the recorder owns `onEvent`, `onReset`, `onStateChange` and `onError`). */
+  readonly errors: { error: Error; info: ErrorInfo }[];
   /** The `n` of every event received, in order. */
   numbers(): number[];
   /** Resolves once `test` holds (checked after every event and state change); rejects after `timeoutMs`. */
@@ -28,6 +31,7 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
   const events: TidingsEvent<Events>[] = [];
   const resets: ResetInfo[] = [];
   const states: `${ConnectionState}/${Transport}`[] = [];
+  const errors: { error: Error; info: ErrorInfo }[] = [];
   const checks = new Set<() => void>();
   const notify = () => {
     for (const check of checks) check();
@@ -45,6 +49,10 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
     },
     onStateChange(state, transport) {
       states.push(`${state}/${transport}`);
+      notify();
+    },
+    onError(error, info) {
+      errors.push({ error, info });
       notify();
     },
   });
@@ -70,6 +78,7 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
     events,
     resets,
     states,
+    errors,
     numbers: () => events.map((event) => event.data.n),
     until,
     untilEvents: (count) => until(() => events.length >= count, `${count} events`),

@@ -65,11 +65,10 @@ describe('subscription API', () => {
   });
 
   it('a fatal refusal closes the subscription with the server error', async () => {
-    const errors: Error[] = [];
-    const rec = record(app.url, { topics: ['bad topic'], onError: (error) => errors.push(error) });
+    const rec = record(app.url, { topics: ['bad topic'] });
     await rec.untilState('closed');
     expect(rec.sub.error).toMatchObject({ status: 400, code: 'invalid-topic' });
-    expect(errors).toHaveLength(1);
+    expect(rec.errors.map(({ error }) => error)).toEqual([rec.sub.error]);
   });
 
   it('decodes JSON by default and passes text through with decode: text', async () => {
@@ -124,7 +123,8 @@ describe('refusals that can be retried', () => {
     const requestTimes: number[] = [];
     const busy = await startApp({
       routes(express) {
-        express.use('/realtime', (_req, res, next) => {
+        express.use('/realtime', (req, res, next) => {
+          if (!String(req.headers.accept).includes('text/event-stream')) return next();
           requestTimes.push(performance.now());
           if (refusals-- <= 0) return next();
           res

@@ -116,10 +116,17 @@ describe.each(adapters)('poll and long-poll over $name', (adapter) => {
 
   it('lets a shared cache absorb polls of topics the app declared public', async () => {
     const app = await start({ publicTopics: (topic) => topic.startsWith('public:'), publicMaxAgeSeconds: 2 });
-    const open = await get(app, 'topic=public:scores').expect(200);
+    const { cursor } = (await get(app, 'topic=public:scores').expect(200)).body;
+    const open = await get(app, `topic=public:scores&cursor=${cursor}`).expect(200);
     expect(open.headers['cache-control']).toBe('public, max-age=2');
-    const mixed = await get(app, 'topic=public:scores&topic=private').expect(200);
+    const mixed = await get(app, `topic=public:scores&topic=private&cursor=${cursor}`).expect(200);
     expect(mixed.headers['cache-control']).toBe('private, no-store');
+  });
+
+  it('never lets a shared cache keep the start position (a poll without a cursor)', async () => {
+    const app = await start({ publicTopics: () => true });
+    const fresh = await get(app, 'topic=public:scores').expect(200);
+    expect(fresh.headers['cache-control']).toBe('private, no-store');
   });
 
   it('pages a long backlog and advises polling again at once', async () => {

@@ -14,6 +14,14 @@ export const SSE_FAILURE_LIMIT = 3;
 export const LONG_POLL_CUT_LIMIT = 2;
 /** Upgrade probes back off by doubling, at most this many times. */
 export const UPGRADE_DOUBLINGS = 5;
+/**
+ * The server writes its `: tidings` preamble together with the response headers, so the
+ * first byte of a stream that gets through comes one round trip after the request. Under
+ * `auto`, a stream that shows none within this many ms (or the stall bound, if shorter) is
+ * taken for held by a proxy: the client long-polls, and keeps the stream open as its first
+ * upgrade probe — a stream that was only slow still becomes the stream at its first byte.
+ */
+export const FIRST_BYTE_MS = 2_000;
 
 /** The settings of one subscription's connection loop. */
 export interface EngineSettings {
@@ -29,14 +37,24 @@ export interface EngineSettings {
 
 type Rung = 'stream' | 'long-poll' | 'poll';
 
+/** One stream connection in flight. */
+interface Attempt {
+  readonly outcome: Promise<Outcome>;
+  /** Called at the stream's first byte; replaced when the attempt becomes an upgrade probe. */
+  onAlive: () => void;
+  stop(): void;
+}
+
 /**
- * The transport ladder. `auto` starts with SSE; a stream that opens but carries no byte
- * within the stall bound (a buffering proxy), or that fails {@link SSE_FAILURE_LIMIT} times
- * in a row, drops to long-poll; long-polls cut {@link LONG_POLL_CUT_LIMIT} times in a row
- * drop to interval polling. While degraded, an SSE probe runs now and then (jittered,
- * doubling gaps from `upgradeAfterMs`) alongside the polls; the moment its first byte
- * arrives, polling stops and the probe becomes the stream. Every request carries the
- * feed's cursor, and the feed drops ids it has seen, so a switch loses and repeats nothing.
+ * The transport ladder. A subscription without a position first learns it with a plain
+ * poll, so that "from now" means from its first request whatever the transports after it.
+ * `auto` then opens SSE; a stream with no byte within {@link FIRST_BYTE_MS} (a buffering
+ * proxy), or failing {@link SSE_FAILURE_LIMIT} times in a row, drops to long-poll; long-polls
+ * cut {@link LONG_POLL_CUT_LIMIT} times in a row drop to interval polling. While degraded,
+ * an SSE probe runs now and then (jittered, doubling gaps from `upgradeAfterMs`) alongside
+ * the polls; the moment its first byte arrives, polling stops and the probe becomes the
+ * stream. Every request carries the feed's cursor, and the feed drops ids it has seen, so a
+ * switch loses and repeats nothing.
  */
 export class Engine {
   private rung: Rung;
@@ -57,19 +75,35 @@ export class Engine {
 
   /** Runs until the signal aborts; rejects with a fatal {@link TidingsHttpError}. */
   async run(): Promise<void> {
+    const { feed, timing } = this.settings;
     let failures = 0;
-    let adopted: Promise<Outcome> | undefined;
+    /** A stream that came through as an upgrade probe, or one still waiting for its first byte. */
+    let handed: Attempt | undefined;
     while (!this.signal.aborted) {
       if (this.rung !== 'stream') {
-        adopted = (await this.degraded())?.probe;
+        handed = await this.degraded(handed);
         failures = 0;
         continue;
       }
-      if (!adopted) this.status('connecting');
-      const attempt = this.settings.pacer.attempt(this.signal);
-      const outcome = await (adopted ?? this.stream(attempt.signal, () => this.status('open')));
-      attempt.release();
-      adopted = undefined;
+      let current = handed;
+      handed = undefined;
+      let outcome: Outcome | undefined;
+      if (!current) {
+        this.status('connecting');
+        outcome = await this.locate();
+        if (!outcome) {
+          current = this.open(this.signal, () => this.status('open'));
+          if (this.auto && (await this.late(current))) {
+            this.rung = 'long-poll';
+            if (this.flavour === 'sse') handed = current;
+            // Native EventSource is no upgrade probe: its `open` comes with the headers, which a
+            // proxy may pass while it holds the body.
+            else current.stop();
+            continue;
+          }
+        }
+      }
+      outcome ??= await current?.outcome;
       if (this.signal.aborted) return;
       if (outcome === 'unsupported') {
         this.unsupported();
@@ -81,7 +115,9 @@ export class Engine {
         this.rung = 'long-poll';
         continue;
       }
-      const { timing } = this.settings;
+      if (outcome === 'stalled') {
+        feed.error(new Error(`Tidings: no byte of the ${this.flavour} stream in ${timing.stallMs} ms`));
+      }
       const delay = Math.max(backoff(failures, timing.retryMs), timing.retryAfterMs ?? 0);
       timing.retryAfterMs = undefined;
       await this.pause(delay, this.signal);
@@ -108,26 +144,70 @@ export class Engine {
     else throw new Error(`Tidings: transport '${this.flavour}' is not available in this runtime`);
   }
 
-  private async stream(signal: AbortSignal, onAlive: () => void): Promise<Outcome> {
-    const { request, feed, timing, eventNames } = this.settings;
-    if (this.flavour === 'sse') return streamSse(request, feed, timing, signal, onAlive);
-    if (feed.cursor === undefined) {
-      // EventSource cannot read the Tidings-Cursor header: learn the start position first.
-      try {
-        await pollOnce(request, feed, 0, signal);
-      } catch (error) {
-        if (error instanceof TidingsHttpError && error.fatal) throw error;
-        return signal.aborted ? 'aborted' : 'failed';
-      }
+  /**
+   * Learns the start position with a plain poll (answered at once, so no proxy holds it),
+   * unless the feed has one; resolves to the outcome of a failed poll.
+   */
+  private async locate(): Promise<Outcome | undefined> {
+    const { request, feed, pacer } = this.settings;
+    if (feed.cursor !== undefined) return;
+    const attempt = pacer.attempt(this.signal);
+    try {
+      await pollOnce(request, feed, 0, attempt.signal);
+    } catch (error) {
+      return this.failed(error, attempt.signal);
+    } finally {
+      attempt.release();
     }
-    return streamEventSource(request, feed, eventNames, signal, onAlive);
+  }
+
+  /** A request failed: a fatal refusal is thrown, anything else but an abort is reported. */
+  private failed(error: unknown, signal: AbortSignal): Outcome {
+    if (error instanceof TidingsHttpError && error.fatal) throw error;
+    if (signal.aborted) return 'aborted';
+    this.settings.feed.error(error);
+    return 'failed';
+  }
+
+  /** Opens a stream from the feed's cursor. */
+  private open(parent: AbortSignal, onAlive: () => void): Attempt {
+    const { request, feed, timing, eventNames, pacer } = this.settings;
+    const paced = pacer.attempt(parent);
+    const alive = () => attempt.onAlive();
+    const attempt: Attempt = {
+      onAlive,
+      stop: paced.abort,
+      outcome: (this.flavour === 'sse'
+        ? streamSse(request, feed, timing, paced.signal, alive)
+        : streamEventSource(request, feed, timing, eventNames, paced.signal, alive)
+      ).finally(paced.release),
+    };
+    return attempt;
+  }
+
+  /** Whether the stream shows no byte within {@link FIRST_BYTE_MS} (or the stall bound, if shorter). */
+  private late(attempt: Attempt): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.min(FIRST_BYTE_MS, this.settings.timing.stallMs), true);
+      const settle = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const onAlive = attempt.onAlive;
+      attempt.onAlive = () => {
+        settle();
+        onAlive();
+      };
+      attempt.outcome.then(settle, settle);
+    });
   }
 
   /**
    * Long-polls or polls until aborted or until an upgrade probe comes alive; returns that
-   * probe's connection, which the caller adopts as its stream.
+   * probe, which the caller adopts as its stream. `pending`, a stream still waiting for its
+   * first byte, is the first probe.
    */
-  private async degraded(): Promise<{ probe: Promise<Outcome> } | undefined> {
+  private async degraded(pending: Attempt | undefined): Promise<Attempt | undefined> {
     const { request, feed, longPollWaitSeconds } = this.settings;
     const polling = new AbortController();
     const probing = new AbortController();
@@ -136,42 +216,45 @@ export class Engine {
       probing.abort();
     };
     this.signal.addEventListener('abort', stop);
-    let probe: Promise<Outcome> | undefined;
-    let alive = false;
+    let live: Attempt | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const watch = (probe: Attempt) => {
+      probe.onAlive = () => {
+        live = probe;
+        this.upgrades = 0;
+        this.rung = 'stream';
+        polling.abort();
+        this.status('open');
+      };
+      probe.outcome
+        .catch((): Outcome => 'failed')
+        .then((outcome) => {
+          if (live || polling.signal.aborted) return;
+          // SSE still cannot get through; try long-poll again if we had fallen to polling.
+          if (outcome === 'stalled' && this.rung === 'poll') this.rung = 'long-poll';
+          scheduleProbe();
+        });
+    };
     const scheduleProbe = () => {
       if (!this.auto || this.flavour !== 'sse') return;
       const gap = this.settings.upgradeAfterMs * 2 ** Math.min(this.upgrades++, UPGRADE_DOUBLINGS);
       timer = setTimeout(
-        () => {
-          const onAlive = () => {
-            alive = true;
-            this.upgrades = 0;
-            this.rung = 'stream';
-            polling.abort();
-            this.status('open');
-          };
-          const attempt = this.settings.pacer.attempt(probing.signal);
-          probe = this.stream(attempt.signal, onAlive)
-            .catch((): Outcome => 'failed')
-            .finally(() => attempt.release());
-          probe.then((outcome) => {
-            if (alive || polling.signal.aborted) return;
-            // SSE still cannot get through; try long-poll again if we had fallen to polling.
-            if (outcome === 'stalled' && this.rung === 'poll') this.rung = 'long-poll';
-            scheduleProbe();
-          });
-        },
+        () => (feed.cursor === undefined ? scheduleProbe() : watch(this.open(probing.signal, noop))),
         gap / 2 + (Math.random() * gap) / 2,
       );
     };
-    scheduleProbe();
+    if (pending) {
+      probing.signal.addEventListener('abort', pending.stop);
+      watch(pending);
+    } else scheduleProbe();
     let cuts = 0;
+    let through = false;
     try {
       while (!polling.signal.aborted) {
-        // Without a position yet, a plain poll learns it at once (a long-poll would hold first).
+        // A plain poll comes first: answered at once, it shows that requests get through
+        // (state `polling`) and brings what is waiting — or the position, if there is none yet.
         const holding = this.rung === 'long-poll';
-        const long = holding && feed.cursor !== undefined;
+        const long = holding && through;
         const started = Date.now();
         let delay: number;
         const attempt = this.settings.pacer.attempt(polling.signal);
@@ -179,6 +262,7 @@ export class Engine {
           const result = await pollOnce(request, feed, long ? longPollWaitSeconds : 0, attempt.signal);
           const elapsedMs = Date.now() - started;
           this.status('polling');
+          through = true;
           cuts = 0;
           const held = elapsedMs >= (longPollWaitSeconds * 1000) / 2;
           delay =
@@ -187,7 +271,7 @@ export class Engine {
               : this.schedule.next({ ...result, elapsedMs });
         } catch (error) {
           if (polling.signal.aborted) break;
-          if (error instanceof TidingsHttpError && error.fatal) throw error;
+          this.failed(error, attempt.signal);
           this.status('connecting');
           const retryAfterMs = error instanceof TidingsHttpError ? error.retryAfterMs : undefined;
           delay = this.schedule.next({ events: 0, failed: true, retryAfterMs });
@@ -206,8 +290,10 @@ export class Engine {
     } finally {
       clearTimeout(timer);
       this.signal.removeEventListener('abort', stop);
-      if (!alive) probing.abort();
+      if (!live) probing.abort();
     }
-    return alive && probe ? { probe } : undefined;
+    return live;
   }
 }
+
+function noop(): void {}

@@ -1,5 +1,6 @@
 import type { Feed, Outcome } from './feed.js';
 import { endpoint, type RequestSettings } from './request.js';
+import type { StreamTiming } from './sse.js';
 import type { ResetInfo } from './types.js';
 
 /** Whether this runtime has a native `EventSource`. */
@@ -8,24 +9,25 @@ export const hasEventSource = () => typeof EventSource === 'function';
 /**
  * Runs one native `EventSource` connection until its first error (the ladder then reconnects
  * with its own jittered back-off and the current cursor, rather than the browser's fixed
- * retry). Limits of the native API: no custom headers, no access to heartbeats (so no stall
- * detection), and named events must be listed (`eventNames`). The start cursor must be
- * known before connecting (the caller fetches it with a poll), since `EventSource` cannot
- * read response headers.
+ * retry). Limits of the native API: no custom headers, no access to heartbeats (so a stall
+ * is only detected before `open`, i.e. while a proxy holds the response head), and named
+ * events must be listed (`eventNames`). It starts from the feed's cursor.
  */
 export function streamEventSource(
   settings: RequestSettings,
   feed: Feed,
+  timing: StreamTiming,
   eventNames: readonly string[],
   signal: AbortSignal,
   onAlive: () => void,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const source = new EventSource(endpoint(settings, feed.cursor), {
-      withCredentials: settings.credentials === 'include',
-    });
+    const url = endpoint(settings, feed.cursor);
+    const source = new EventSource(url, { withCredentials: settings.credentials === 'include' });
     let alive = false;
+    const watchdog = setTimeout(() => finish('stalled'), timing.stallMs);
     const finish = (outcome: Outcome) => {
+      clearTimeout(watchdog);
       source.close();
       signal.removeEventListener('abort', stop);
       resolve(outcome);
@@ -36,10 +38,14 @@ export function streamEventSource(
         feed.accept({ id: message.lastEventId, event: message.type, data: message.data });
     };
     source.onopen = () => {
+      clearTimeout(watchdog);
       alive = true;
       onAlive();
     };
-    source.onerror = () => finish(alive ? 'ended' : 'failed');
+    source.onerror = () => {
+      if (!alive) feed.error(new Error(`Tidings: EventSource could not connect to ${url}`));
+      finish(alive ? 'ended' : 'failed');
+    };
     source.addEventListener('reset', (message) => feed.reset(JSON.parse(message.data) as ResetInfo));
     for (const name of new Set(['message', ...eventNames])) source.addEventListener(name, onMessage);
     signal.addEventListener('abort', stop);

@@ -8,6 +8,8 @@ export interface Feed {
   accept(event: RawEvent): void;
   reset(info: ResetInfo): void;
   status(state: ConnectionState, transport: Transport): void;
+  /** A connection attempt failed and will be retried (refused, DNS, 5xx, 429, no byte…). */
+  error(error: unknown): void;
 }
 
 /** How one connection attempt ended. */

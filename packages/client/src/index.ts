@@ -25,6 +25,7 @@ export type { HiddenPolicy } from './pacer.js';
 export { Subscription } from './subscription.js';
 export type {
   ConnectionState,
+  ErrorInfo,
   EventMap,
   HeadersOption,
   ResetInfo,

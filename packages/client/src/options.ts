@@ -1,6 +1,7 @@
 import type { HiddenPolicy } from './pacer.js';
 import type {
   ConnectionState,
+  ErrorInfo,
   EventMap,
   HeadersOption,
   ResetInfo,
@@ -23,7 +24,11 @@ export interface SubscribeOptions<Events extends EventMap = EventMap> {
   getToken?: () => string | Promise<string>;
   /** `fetch` credentials mode (`include` for cookies cross-origin). Default: the browser's (`same-origin`). */
   credentials?: 'omit' | 'same-origin' | 'include';
-  /** Resume after this id (e.g. saved in storage); events after it are replayed. Default: start from now. */
+  /**
+   * Resume after this id (e.g. saved in storage); events after it are replayed. Default:
+   * start from now, that is from the moment the subscription's first request reaches the
+   * server — every event published after it is delivered, whatever transport it ends up on.
+   */
   lastEventId?: string;
   /** `auto` (default) climbs down the ladder SSE → long-poll → poll and back up; or force one transport. */
   transport?: 'auto' | Transport;
@@ -33,19 +38,29 @@ export interface SubscribeOptions<Events extends EventMap = EventMap> {
   signal?: AbortSignal;
   /** `json` (default): `data` is `JSON.parse`d when it parses, else the raw text; `text`: always the raw text. */
   decode?: 'json' | 'text';
-  /** Called for each event, once, in order. */
+  /**
+   * Called for each event, once, in order. If it throws, the error goes to `onError` (or is
+   * rethrown asynchronously) and the subscription carries on with the next event.
+   */
   onEvent?: (event: TidingsEvent<Events>) => void;
   /** Called when the server could not continue from our position: refetch the app's state. */
   onReset?: (reset: ResetInfo) => void;
   /** Called when `state` or `transport` changes. */
   onStateChange?: (state: ConnectionState, transport: Transport) => void;
-  /** Called once with the fatal error that closed the subscription (e.g. 401, 403, 400). */
-  onError?: (error: Error) => void;
+  /**
+   * Called for every error: each failed connection attempt while the client retries
+   * (`info.fatal` false: refused, DNS, 5xx, 429…), the error that closed the subscription
+   * (`info.fatal` true: e.g. 400, 401, 403), and an exception thrown by `onEvent`, `onReset`
+   * or `onStateChange` (which does not disturb the connection). Without `onError`, a
+   * callback's exception and a fatal error nobody iterates for are rethrown asynchronously,
+   * like an exception in an `EventTarget` listener.
+   */
+  onError?: (error: Error, info: ErrorInfo) => void;
   /**
    * The server's heartbeat interval, ms: with no byte for `2 × heartbeatMs + 5 s` a live SSE
    * stream counts as stalled and is reopened. Default 15,000, the server's default; the
-   * server's `Tidings-Heartbeat-Ms` header overrides it. (A stream whose first byte takes
-   * longer than 10 s, or the stall bound if shorter, is taken for buffered: long-poll.)
+   * server's `Tidings-Heartbeat-Ms` header overrides it. (Under `auto`, a stream with no byte
+   * within 2 s, or the stall bound if shorter, is taken for held by a proxy: long-poll.)
    */
   heartbeatMs?: number;
   /** Overrides the stall bound derived from `heartbeatMs`, ms. */

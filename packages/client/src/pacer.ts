@@ -53,9 +53,9 @@ export class Pacer {
   /**
    * A signal for one request or stream: it aborts with `parent`, when the browser goes
    * offline (the connection is dead then, whatever the socket says), and when the tab is
-   * hidden under the `pause` policy. Call `release` after.
+   * hidden under the `pause` policy, or by `abort()`. Call `release` after.
    */
-  attempt(parent: AbortSignal): { signal: AbortSignal; release(): void } {
+  attempt(parent: AbortSignal): { signal: AbortSignal; abort(): void; release(): void } {
     const controller = new AbortController();
     const abort = () => controller.abort();
     parent.addEventListener('abort', abort);
@@ -65,6 +65,7 @@ export class Pacer {
     if (parent.aborted) abort();
     return {
       signal: controller.signal,
+      abort,
       release: () => {
         parent.removeEventListener('abort', abort);
         unwatch();

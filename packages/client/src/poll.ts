@@ -35,7 +35,11 @@ export async function pollOnce(
   const controller = new AbortController();
   const abort = () => controller.abort();
   signal.addEventListener('abort', abort);
-  const timeout = setTimeout(abort, waitSeconds * 1000 + REQUEST_SLACK_MS);
+  const limitMs = waitSeconds * 1000 + REQUEST_SLACK_MS;
+  const timeout = setTimeout(
+    () => controller.abort(new Error(`Tidings: no answer in ${limitMs} ms`)),
+    limitMs,
+  );
   try {
     const url = endpoint(settings, feed.cursor, waitSeconds > 0 ? { wait: String(waitSeconds) } : {});
     const response = await send(settings, url, 'application/json', controller.signal);

@@ -2,6 +2,7 @@ import type { HeadersOption } from './types.js';
 
 /** What every request of a subscription shares. */
 export interface RequestSettings {
+  /** The endpoint, absolute (resolved against the page once, at `subscribe()`). */
   readonly url: string;
   readonly topics: readonly string[];
   readonly headers: HeadersOption | undefined;
@@ -20,15 +21,18 @@ export function endpoint(
   cursor: string | undefined,
   extra: Record<string, string> = {},
 ): string {
-  const base = (globalThis as { location?: { href: string } }).location?.href;
-  const url = new URL(settings.url, base);
+  const url = new URL(settings.url);
   for (const topic of settings.topics) url.searchParams.append('topic', topic);
   if (cursor) url.searchParams.set('cursor', cursor);
   for (const [name, value] of Object.entries(extra)) url.searchParams.set(name, value);
   return url.href;
 }
 
-/** Sends a GET with the subscription's headers and credentials. */
+/**
+ * Sends a GET with the subscription's headers and credentials. A request that gets no
+ * answer (refused, DNS, reset) rejects with an `Error` naming the URL, whose `cause` is
+ * `fetch`'s error; one aborted by `signal` rejects with the abort reason.
+ */
 export async function send(
   settings: RequestSettings,
   url: string,
@@ -38,10 +42,17 @@ export async function send(
   const custom = typeof settings.headers === 'function' ? await settings.headers() : settings.headers;
   const token = settings.getToken ? await settings.getToken() : undefined;
   const authorization = token ? { authorization: `Bearer ${token}` } : undefined;
-  return settings.fetch(url, {
-    headers: { ...custom, ...authorization, accept },
-    credentials: settings.credentials,
-    cache: 'no-store',
-    signal,
-  });
+  try {
+    return await settings.fetch(url, {
+      headers: { ...custom, ...authorization, accept },
+      credentials: settings.credentials,
+      cache: 'no-store',
+      signal,
+    });
+  } catch (cause) {
+    if (signal.aborted) throw cause;
+    // Node's fetch says "fetch failed" and puts ECONNREFUSED / ENOTFOUND in its own cause.
+    const detail = (cause as { cause?: { message?: string } }).cause?.message;
+    throw new Error(`Tidings: GET ${url} failed: ${String(cause)}${detail ? ` (${detail})` : ''}`, { cause });
+  }
 }

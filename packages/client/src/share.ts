@@ -4,6 +4,8 @@ import type { ConnectionState, RawEvent, ResetInfo, Transport } from './types.js
 export type ShareMessage =
   | { readonly t: 'event'; readonly event: RawEvent }
   | { readonly t: 'reset'; readonly reset: ResetInfo }
+  /** A connection error of the leader's, as text (an `Error` may not survive structured cloning). */
+  | { readonly t: 'error'; readonly message: string }
   | {
       readonly t: 'state';
       readonly state: ConnectionState;

@@ -1,7 +1,7 @@
-import { createParser } from 'eventsource-parser';
 import type { Feed, Outcome } from './feed.js';
 import { TidingsHttpError } from './http-error.js';
 import { endpoint, type RequestSettings, send } from './request.js';
+import { createSseParser } from './sse-parser.js';
 import type { ResetInfo } from './types.js';
 
 /** One SSE connection's knobs, updated by what the server says (`retry:`, `Tidings-Heartbeat-Ms`). */
@@ -20,17 +20,10 @@ export interface StreamTiming {
 export const stallBound = (heartbeatMs: number) => heartbeatMs * 2 + 5_000;
 
 /**
- * The server writes its `: tidings` comment together with the response headers, so the first
- * byte of a stream that gets through comes at once: a stream gets at most this long (or the
- * stall bound, if shorter) to show one, before it is taken for buffered.
- */
-export const FIRST_BYTE_TIMEOUT_MS = 10_000;
-
-/**
- * Runs one SSE connection over `fetch` streaming, parsed with eventsource-parser, until it
- * ends. `onAlive` is called at the first byte: only then is the stream known to get through
- * (a buffering proxy answers the headers but holds the body). Throws a fatal
- * {@link TidingsHttpError} (4xx).
+ * Runs one SSE connection over `fetch` streaming from the feed's cursor until it ends.
+ * `onAlive` is called at the first byte: only then is the stream known to get through (a
+ * buffering proxy may answer the headers but hold the body). A failure to connect is
+ * reported to the feed; a fatal {@link TidingsHttpError} is thrown.
  */
 export async function streamSse(
   settings: RequestSettings,
@@ -47,35 +40,28 @@ export async function streamSse(
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
     clearTimeout(watchdog);
-    const bound = alive ? timing.stallMs : Math.min(timing.stallMs, FIRST_BYTE_TIMEOUT_MS);
     watchdog = setTimeout(() => {
       stalled = true;
       abort();
-    }, bound);
+    }, timing.stallMs);
   };
   arm();
   try {
     const url = endpoint(settings, feed.cursor);
     const response = await send(settings, url, 'text/event-stream', controller.signal);
-    if (!response.ok) {
-      const error = await TidingsHttpError.from(response);
-      if (error.fatal) throw error;
-      timing.retryAfterMs = error.retryAfterMs;
-      return 'failed';
-    }
+    if (!response.ok) throw await TidingsHttpError.from(response);
     if (!response.body) return 'unsupported';
-    feed.cursor ??= response.headers.get('tidings-cursor') ?? undefined;
     const heartbeatMs = Number(response.headers.get('tidings-heartbeat-ms'));
     if (heartbeatMs > 0 && timing.followServer) timing.stallMs = stallBound(heartbeatMs);
-    const parser = createParser({
-      onEvent({ id, event = 'message', data }) {
+    const parse = createSseParser(
+      ({ id, event, data }) => {
         if (event === 'reset') feed.reset(JSON.parse(data) as ResetInfo);
         else if (id) feed.accept({ id, event, data });
       },
-      onRetry(ms) {
+      (ms) => {
         timing.retryMs = ms;
       },
-    });
+    );
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
@@ -84,14 +70,18 @@ export async function streamSse(
         onAlive();
       }
       arm();
-      parser.feed(decoder.decode(chunk.value, { stream: true }));
+      parse(decoder.decode(chunk.value, { stream: true }));
     }
     return 'ended';
   } catch (error) {
-    if (error instanceof TidingsHttpError) throw error;
-    if (stalled) return alive ? 'ended' : 'stalled';
-    if (signal.aborted) return 'aborted';
-    return alive ? 'ended' : 'failed';
+    if (error instanceof TidingsHttpError) {
+      if (error.fatal) throw error;
+      timing.retryAfterMs = error.retryAfterMs;
+    }
+    if (alive) return 'ended';
+    if (stalled || signal.aborted) return stalled ? 'stalled' : 'aborted';
+    feed.error(error);
+    return 'failed';
   } finally {
     clearTimeout(watchdog);
     signal.removeEventListener('abort', abort);

@@ -6,14 +6,23 @@ import { Pacer } from './pacer.js';
 import { endpoint, type RequestSettings } from './request.js';
 import { canShare, type ShareMessage, share } from './share.js';
 import { stallBound } from './sse.js';
-import type { ConnectionState, EventMap, RawEvent, ResetInfo, TidingsEvent, Transport } from './types.js';
+import type {
+  ConnectionState,
+  ErrorInfo,
+  EventMap,
+  RawEvent,
+  ResetInfo,
+  TidingsEvent,
+  Transport,
+} from './types.js';
+import { validate } from './validate.js';
 
 /** How many recent ids are remembered to drop duplicates after a reconnect or a transport switch. */
 export const SEEN_IDS = 1_000;
 
 /**
  * A live subscription: use callbacks, `for await`, or both. Breaking out of a `for await`
- * loop closes it.
+ * loop closes it. Its options are checked at once: a bad one throws a `TypeError` naming it.
  */
 export class Subscription<Events extends EventMap = EventMap> implements AsyncIterable<TidingsEvent<Events>> {
   private currentState: ConnectionState = 'connecting';
@@ -30,6 +39,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
     url: string,
     private readonly options: SubscribeOptions<Events> = {},
   ) {
+    const href = validate(url, options as Record<string, unknown>);
     const { transport = 'auto', signal, decode = 'json' } = options;
     this.currentTransport = transport === 'auto' ? 'sse' : transport;
     const parse = decode === 'text' ? (text: string) => text : parseJsonOrText;
@@ -38,10 +48,14 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
       accept: (raw) => this.accept(raw, parse(raw.data)),
       reset: (info) => this.reset(info),
       status: (state, via) => this.status(state, via),
+      error: (error) => {
+        this.relay?.({ t: 'error', message: String(error) });
+        this.report(error, 'connection');
+      },
     };
     this.feed = feed;
     const request: RequestSettings = {
-      url,
+      url: href,
       topics: options.topics ?? [],
       headers: options.headers,
       getToken: options.getToken,
@@ -104,7 +118,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
     return this.feed.cursor;
   }
 
-  /** The fatal error that closed the subscription, if any. */
+  /** The fatal error that closed the subscription, if any (also given to `onError`). */
   get error(): Error | undefined {
     return this.failure;
   }
@@ -116,7 +130,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
     this.controller.abort();
     this.status('closed', this.currentTransport);
     this.wake();
-    if (error) this.options.onError?.(error);
+    if (error) this.report(error, 'connection', true);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<TidingsEvent<Events>> {
@@ -150,14 +164,14 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
     const event = { id: raw.id, event: raw.event, data } as TidingsEvent<Events>;
     for (const queue of this.queues) queue.push(event);
     this.wake();
-    this.options.onEvent?.(event);
+    this.call('onEvent', event);
   }
 
   private reset(info: ResetInfo): void {
     if (this.currentState === 'closed') return;
     this.feed.cursor = info.cursor;
     this.relay?.({ t: 'reset', reset: info });
-    this.options.onReset?.(info);
+    this.call('onReset', info);
   }
 
   private status(state: ConnectionState, transport: Transport): void {
@@ -167,13 +181,51 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
     if (state === this.currentState && transport === this.currentTransport) return;
     this.currentState = state;
     this.currentTransport = transport;
-    this.options.onStateChange?.(state, transport);
+    this.call('onStateChange', state, transport);
+  }
+
+  /** Runs an app callback: what it throws is the app's bug, reported, not a broken connection. */
+  private call(source: 'onEvent' | 'onReset' | 'onStateChange', ...args: unknown[]): void {
+    try {
+      (this.options[source] as ((...args: unknown[]) => void) | undefined)?.(...args);
+    } catch (error) {
+      this.report(error, source);
+    }
+  }
+
+  /**
+   * Hands an error to `onError`. Without one, a callback's exception (or one thrown by
+   * `onError`) and a fatal error no `for await` loop will see are rethrown asynchronously,
+   * as an `EventTarget` does with a listener's: the page's `error` event, Node's
+   * `uncaughtException`. A connection error nobody listens for only shows in `state`.
+   */
+  private report(error: unknown, source: ErrorInfo['source'], fatal = false): void {
+    const { onError } = this.options;
+    if (source === 'connection' && !fatal && this.currentState === 'closed') return;
+    try {
+      if (onError) {
+        onError(error as Error, {
+          fatal,
+          source,
+          state: this.currentState,
+          transport: this.currentTransport,
+        });
+        return;
+      }
+      if (source === 'connection' && (!fatal || this.queues.size > 0)) return;
+    } catch (thrown) {
+      error = thrown;
+    }
+    setTimeout(() => {
+      throw error;
+    });
   }
 
   /** A message from the leader tab. */
   private follow(message: ShareMessage): void {
     if (message.t === 'event') this.feed.accept(message.event);
     else if (message.t === 'reset') this.reset(message.reset);
+    else if (message.t === 'error') this.report(new Error(message.message), 'connection');
     else if (message.t === 'state' && message.state !== 'closed') {
       this.feed.cursor ??= message.cursor;
       this.status(message.state, message.transport);

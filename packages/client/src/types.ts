@@ -45,3 +45,24 @@ export interface RawEvent {
 export type HeadersOption =
   | Record<string, string>
   | (() => Record<string, string> | Promise<Record<string, string>>);
+
+/** What `onError` (see `SubscribeOptions`) is told besides the error itself. */
+export interface ErrorInfo {
+  /**
+   * `true`: the error closed the subscription (`state` is `closed`): a refusal that retrying
+   * cannot change (4xx other than 408/429), or a transport this runtime lacks. `false`: the
+   * subscription carries on — it retries the connection (with back-off), or goes on with
+   * the next event after a callback threw.
+   */
+  readonly fatal: boolean;
+  /**
+   * `connection`: a request failed or was refused (the `cause` of a network error is
+   * `fetch`'s own error), your `headers` or `getToken` threw, or a stream showed no byte
+   * within the stall bound. `onEvent`, `onReset`, `onStateChange`: that callback threw.
+   */
+  readonly source: 'connection' | 'onEvent' | 'onReset' | 'onStateChange';
+  /** The subscription's state when it happened, e.g. `connecting` while a server is unreachable. */
+  readonly state: ConnectionState;
+  /** The transport in use or being tried. */
+  readonly transport: Transport;
+}

@@ -29,8 +29,9 @@ export interface HandlerOptions<Ctx> {
   authorize?: (ctx: Ctx, topics: string[]) => MaybePromise<boolean>;
   /**
    * Topics whose poll responses may be cached by shared caches (`Cache-Control: public,
-   * max-age=<publicMaxAgeSeconds>`); a request is public only if all its topics are.
-   * Default: none — responses are `private, no-store`.
+   * max-age=<publicMaxAgeSeconds>`); a request is public only if all its topics are and it
+   * has a cursor (a start position must be fresh). Default: none — responses are
+   * `private, no-store`.
    */
   publicTopics?: (topic: string) => boolean;
   /**
@@ -99,7 +100,10 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
           throw error;
         }
       } else {
-        const isPublic = options.publicTopics !== undefined && topics.every(options.publicTopics);
+        // A poll without a cursor answers "where is now": a shared cache's older answer would
+        // hand a fresh subscriber events from before it subscribed, so it is never public.
+        const isPublic =
+          request.cursor !== null && options.publicTopics !== undefined && topics.every(options.publicTopics);
         const cacheControl = isPublic ? `public, max-age=${publicMaxAgeSeconds}` : 'private, no-store';
         try {
           await respondPoll(hub, sink, request, topics, cacheControl);
