@@ -14,6 +14,10 @@ type Events = { message: { n: number } };
 export interface Recorded {
   readonly sub: Subscription<Events>;
   readonly events: TidingsEvent<Events>[];
+  /** `Date.now()` at each event's arrival. */
+  readonly times: number[];
+  /** `Date.now()` when `subscribe` was called. */
+  readonly startedAt: number;
   readonly resets: ResetInfo[];
   readonly states: `${ConnectionState}/${Transport}`[];
   /** The `n` of every event received, in order. */
@@ -26,6 +30,8 @@ export interface Recorded {
 
 export function record(url: string, options: SubscribeOptions<Events> = {}): Recorded {
   const events: TidingsEvent<Events>[] = [];
+  const times: number[] = [];
+  const startedAt = Date.now();
   const resets: ResetInfo[] = [];
   const states: `${ConnectionState}/${Transport}`[] = [];
   const checks = new Set<() => void>();
@@ -37,6 +43,7 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
     ...options,
     onEvent(event) {
       events.push(event);
+      times.push(Date.now());
       notify();
     },
     onReset(reset) {
@@ -68,6 +75,8 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
   return {
     sub,
     events,
+    times,
+    startedAt,
     resets,
     states,
     numbers: () => events.map((event) => event.data.n),
