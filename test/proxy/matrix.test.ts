@@ -77,7 +77,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
   });
   afterAll(async () => {
     await browser?.close();
-    if (rows.length > 0) publishReport(matrixTable(rows));
+    if (rows.length > 0) publishReport('proxy-matrix', matrixTable(rows));
   });
 
   describe.each(PROXY_CASES)('$name', (proxyCase: ProxyCase) => {

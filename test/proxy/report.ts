@@ -45,11 +45,11 @@ export function matrixTable(rows: readonly MatrixRow[]): string {
 }
 
 /**
- * Prints `markdown` and writes it to `tidings-proxy-matrix.md` in the temp directory, so a
- * run's figures can be copied into docs/deploying.md.
+ * Prints `markdown` and writes it to `tidings-<name>.md` in the temp directory, so a run's
+ * figures can be copied into docs/deploying.md.
  */
-export function publishReport(markdown: string): void {
-  const path = join(tmpdir(), 'tidings-proxy-matrix.md');
+export function publishReport(name: string, markdown: string): void {
+  const path = join(tmpdir(), `tidings-${name}.md`);
   writeFileSync(path, `${markdown}\n`);
   console.info(`${markdown}\n(written to ${path})`);
 }
