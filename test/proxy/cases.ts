@@ -13,6 +13,8 @@ export interface ProxyCase {
   readonly tls?: boolean;
   /** Hub options of the app behind nginx. */
   readonly app?: AppOptions;
+  /** The transport both clients must be on at the end: what this proxy allows. */
+  readonly reaches: 'sse' | 'long-poll' | 'poll';
   /** Subscribe options of both clients (e.g. a forced transport). */
   readonly client?: Record<string, unknown>;
   /** The `http {}` body: `ports` are free ports, `upstream` is the app's `127.0.0.1:<port>`. */
@@ -30,6 +32,7 @@ const READ_TIMEOUT_S = 1;
 export const PROXY_CASES: readonly ProxyCase[] = [
   {
     name: 'stock proxy_pass',
+    reaches: 'sse',
     ports: 1,
     config: ([port], upstream) => `
   server {
@@ -39,6 +42,7 @@ export const PROXY_CASES: readonly ProxyCase[] = [
   },
   {
     name: 'proxy_buffering on, X-Accel-Buffering ignored',
+    reaches: 'long-poll',
     ports: 1,
     config: ([port], upstream) => `
   server {
@@ -54,6 +58,7 @@ export const PROXY_CASES: readonly ProxyCase[] = [
     // The inner hop honours X-Accel-Buffering and, as nginx does, does not pass it on: the
     // outer hop buffers. Two server blocks of one nginx process make the same two TCP hops.
     name: 'two stock nginx chained',
+    reaches: 'long-poll',
     ports: 2,
     config: ([outer, inner], upstream) => `
   server {
@@ -67,6 +72,7 @@ export const PROXY_CASES: readonly ProxyCase[] = [
   },
   {
     name: `proxy_read_timeout ${READ_TIMEOUT_S} s < heartbeat 3 s`,
+    reaches: 'sse',
     ports: 1,
     app: { heartbeatMs: 3_000 },
     config: ([port], upstream) => `
@@ -77,9 +83,12 @@ export const PROXY_CASES: readonly ProxyCase[] = [
       proxy_read_timeout ${READ_TIMEOUT_S}s;
     }
   }`,
+    // nginx ended streams during the pause: more than one stream per client.
+    check: (log) => log.filter(isTopicRequest).length >= 4,
   },
   {
     name: 'gzip on for text/event-stream',
+    reaches: 'sse',
     ports: 1,
     config: ([port], upstream) => `
   gzip on;
@@ -92,6 +101,7 @@ export const PROXY_CASES: readonly ProxyCase[] = [
   },
   {
     name: 'TLS + HTTP/2 at nginx, HTTP/1.1 app',
+    reaches: 'sse',
     ports: 1,
     tls: true,
     config([port], upstream, dir) {
@@ -111,6 +121,7 @@ export const PROXY_CASES: readonly ProxyCase[] = [
   {
     // Interval polls of a public topic: `Cache-Control: public, max-age=1` from the app.
     name: 'proxy_cache, polls of a public topic',
+    reaches: 'poll',
     ports: 1,
     app: { publicTopics: () => true },
     client: { transport: 'poll' },

@@ -127,6 +127,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
             expect(rec.numbers(), 'Node: every event once, in order').toEqual(range(0, COUNT));
             expect(new Set(rec.events.map((event) => event.id)).size).toBe(COUNT);
             expect(rec.resets).toEqual([]);
+            expect(rec.sub.transport).toBe(proxyCase.reaches);
           } finally {
             rec.sub.close();
           }
@@ -168,6 +169,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
             expect(seen.numbers, 'Chromium: every event once, in order').toEqual(range(0, COUNT));
             expect(new Set(seen.ids).size).toBe(COUNT);
             expect(seen.resets).toEqual([]);
+            expect(seen.transport).toBe(proxyCase.reaches);
           } finally {
             await page.evaluate(() => window.sub.close());
           }
