@@ -23,6 +23,8 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** The rows as a Markdown table, for the console and for docs/deploying.md. */
+const ms = (value: number) => (Number.isFinite(value) ? `${value} ms` : '—');
+
 export function matrixTable(rows: readonly MatrixRow[]): string {
   const lines = [
     '| proxy | client | transport | first event | p50 | p99 | events | lost |',
@@ -33,9 +35,9 @@ export function matrixTable(rows: readonly MatrixRow[]): string {
       row.proxy,
       row.client,
       row.transport,
-      `${row.firstEventMs} ms`,
-      `${percentile(row.latenciesMs, 50)} ms`,
-      `${percentile(row.latenciesMs, 99)} ms`,
+      ms(row.firstEventMs),
+      ms(percentile(row.latenciesMs, 50)),
+      ms(percentile(row.latenciesMs, 99)),
       String(row.received),
       String(row.published - row.received),
     ];
