@@ -133,6 +133,8 @@ export const PROXY_CASES: readonly ProxyCase[] = [
       proxy_pass http://${upstream};
       proxy_cache tidings;
       proxy_cache_lock on;
+      proxy_cache_use_stale updating;
+      proxy_cache_background_update on;
     }
   }`,
     check: (log) => log.some((line) => isTopicRequest(line) && line.cache === 'HIT'),
