@@ -40,35 +40,48 @@ async function publishSchedule(app: ClientTestApp, topic: string): Promise<numbe
   return publishedAt;
 }
 
-/** What one client received, reduced to a table row. */
-function summarize(
-  proxy: string,
-  client: MatrixRow['client'],
-  transport: string,
-  startedAt: number,
-  publishedAt: readonly number[],
-  numbers: readonly number[],
-  times: readonly number[],
-): MatrixRow {
-  return {
-    proxy,
-    client,
-    transport,
-    firstEventMs: times[0] === undefined ? Number.NaN : times[0] - startedAt,
-    latenciesMs: numbers.map((n, i) => (times[i] ?? Number.NaN) - (publishedAt[n] ?? Number.NaN)),
-    published: publishedAt.length,
-    received: new Set(numbers).size,
-  };
-}
-
-/** A `fetch` that trusts nginx's self-signed certificate and speaks HTTP/2 when offered. */
-function tlsFetch(nginx: Nginx): typeof fetch {
-  const dispatcher = new Agent({ allowH2: true, connect: { ca: readFileSync(join(nginx.dir, 'cert.pem')) } });
-  return ((input: string, init: object) =>
-    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
+/** What one client saw, read once it has every event or the delivery bound ran out. */
+interface Seen {
+  numbers: number[];
+  ids: string[];
+  /** `Date.now()` at each event's arrival. */
+  times: number[];
+  resets: unknown[];
+  /** `Date.now()` at `subscribe()`. */
+  startedAt: number;
+  transport: string;
 }
 
 const rows: MatrixRow[] = [];
+
+/** Adds the client's row to the table, then asserts the matrix's promise for it. */
+function judge(proxyCase: ProxyCase, client: MatrixRow['client'], seen: Seen, publishedAt: number[]): void {
+  const { numbers, times } = seen;
+  rows.push({
+    proxy: proxyCase.name,
+    client,
+    transport: seen.transport,
+    firstEventMs: times[0] === undefined ? Number.NaN : times[0] - seen.startedAt,
+    latenciesMs: numbers.map((n, i) => (times[i] ?? Number.NaN) - (publishedAt[n] ?? Number.NaN)),
+    published: publishedAt.length,
+    received: new Set(numbers).size,
+  });
+  expect(numbers, `${client}: every event once, in order`).toEqual(range(0, COUNT));
+  expect(new Set(seen.ids).size, `${client}: distinct ids`).toBe(COUNT);
+  expect(seen.resets, `${client}: no reset`).toEqual([]);
+  expect(seen.transport, `${client}: transport`).toBe(proxyCase.reaches);
+}
+
+/** An undici dispatcher that trusts nginx's self-signed certificate and speaks HTTP/2 when offered. */
+function tlsAgent(nginx: Nginx): Agent {
+  return new Agent({ allowH2: true, connect: { ca: readFileSync(join(nginx.dir, 'cert.pem')) } });
+}
+
+/** `fetch` through `dispatcher`, for the client's `fetch` option. */
+function fetchVia(dispatcher: Agent): typeof fetch {
+  return ((input: string, init: object) =>
+    undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
+}
 
 describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () => {
   let browser: Browser;
@@ -95,6 +108,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
         proxyCase.config(ports, upstream, dir),
       );
       const entry = nginx.url(0, proxyCase.tls ? 'https' : 'http');
+      const dispatcher = proxyCase.tls ? tlsAgent(nginx) : undefined;
       const context = await browser.newContext();
       try {
         const page = await context.newPage();
@@ -105,7 +119,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
           const rec = record(`${entry}/realtime`, {
             topics: ['node'],
             ...proxyCase.client,
-            ...(proxyCase.tls ? { fetch: tlsFetch(nginx) } : {}),
+            ...(dispatcher ? { fetch: fetchVia(dispatcher) } : {}),
           });
           try {
             await reached;
@@ -113,21 +127,15 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
             await rec
               .until(() => rec.events.length >= COUNT, 'every event', DELIVERY_BOUND_MS)
               .catch(() => {});
-            rows.push(
-              summarize(
-                proxyCase.name,
-                'Node',
-                rec.sub.transport,
-                rec.startedAt,
-                publishedAt,
-                rec.numbers(),
-                rec.times,
-              ),
-            );
-            expect(rec.numbers(), 'Node: every event once, in order').toEqual(range(0, COUNT));
-            expect(new Set(rec.events.map((event) => event.id)).size).toBe(COUNT);
-            expect(rec.resets).toEqual([]);
-            expect(rec.sub.transport).toBe(proxyCase.reaches);
+            const seen: Seen = {
+              numbers: rec.numbers(),
+              ids: rec.events.map((event) => event.id),
+              times: rec.times,
+              resets: rec.resets,
+              startedAt: rec.startedAt,
+              transport: rec.sub.transport,
+            };
+            judge(proxyCase, 'Node', seen, publishedAt);
           } finally {
             rec.sub.close();
           }
@@ -147,7 +155,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
                 timeout: DELIVERY_BOUND_MS,
               })
               .catch(() => {});
-            const seen = await page.evaluate(() => ({
+            const seen: Seen = await page.evaluate(() => ({
               numbers: window.received,
               ids: window.ids,
               times: window.times,
@@ -155,21 +163,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
               startedAt: window.startedAt,
               transport: window.sub.transport,
             }));
-            rows.push(
-              summarize(
-                proxyCase.name,
-                'Chromium',
-                seen.transport,
-                seen.startedAt,
-                publishedAt,
-                seen.numbers,
-                seen.times,
-              ),
-            );
-            expect(seen.numbers, 'Chromium: every event once, in order').toEqual(range(0, COUNT));
-            expect(new Set(seen.ids).size).toBe(COUNT);
-            expect(seen.resets).toEqual([]);
-            expect(seen.transport).toBe(proxyCase.reaches);
+            judge(proxyCase, 'Chromium', seen, publishedAt);
           } finally {
             await page.evaluate(() => window.sub.close());
           }
@@ -188,6 +182,7 @@ describe.skipIf(!available)('proxy matrix: real nginx in front of the app', () =
         }
       } finally {
         await context.close();
+        await dispatcher?.close();
         await nginx.stop();
         await app.close();
       }
