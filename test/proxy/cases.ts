@@ -127,6 +127,9 @@ export const PROXY_CASES: readonly ProxyCase[] = [
     client: { transport: 'poll' },
     config: ([port], upstream, dir) => `
   proxy_cache_path ${dir}/cache keys_zone=tidings:1m;
+  # A poll without a cursor ("start from now") must reach the app: no cache, and no waiting on
+  # proxy_cache_lock behind other fresh subscribers' uncacheable answers.
+  map $arg_cursor $tidings_fresh { "" 1; default 0; }
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -135,6 +138,8 @@ export const PROXY_CASES: readonly ProxyCase[] = [
       proxy_cache_lock on;
       proxy_cache_use_stale updating;
       proxy_cache_background_update on;
+      proxy_cache_bypass $tidings_fresh;
+      proxy_no_cache $tidings_fresh;
     }
   }`,
     check: (log) => log.some((line) => isTopicRequest(line) && line.cache === 'HIT'),
