@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http2, {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -8,8 +6,6 @@ import http2, {
   type Http2Server,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Hub, HubOptions } from '@tidings/core';
 import { realtime as fastifyRealtime } from '@tidings/fastify';
@@ -22,6 +18,7 @@ import { Hono } from 'hono';
 import Koa from 'koa';
 import { chromium } from 'playwright-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { selfSignedCertificate } from './helpers/certificate.js';
 import { CHROMIUM_PATH, hasChromium, requireService } from './helpers/services.js';
 
 /** An app served over cleartext HTTP/2 (h2c) on 127.0.0.1. */
@@ -226,35 +223,6 @@ describe.each(targets)('HTTP/2: $name', (target) => {
     expect(app.hub.stats().disconnects['server-close']).toBe(1);
   });
 });
-
-/** A throwaway self-signed certificate for 127.0.0.1 (browsers speak HTTP/2 over TLS only). */
-function selfSignedCertificate(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'tidings-h2-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        ...[
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-days',
-          '1',
-        ],
-        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-        ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const SUBSCRIPTIONS = 10;
 const PAGE = `<!doctype html><meta charset="utf-8"><title>h2</title><script>

@@ -4,17 +4,18 @@ import { type ClientTestApp, startApp } from '../client/app.js';
 import { bundleClient } from '../client/bundle.js';
 import { CHROMIUM_PATH } from '../helpers/services.js';
 
-/** Headless Chromium from the system package. */
-export function launchChromium(): Promise<Browser> {
+/** Headless Chromium from the system package, with `extraArgs` (e.g. `--ignore-certificate-errors`). */
+export function launchChromium(...extraArgs: string[]): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
   });
 }
 
 /**
  * The test page: loads the esbuild browser bundle of @tidings/client (global `Tidings`) and
- * offers `start(options)`, recording every event's `n`, every state and every error in `window`.
+ * offers `start(options)`, recording every event's `n`, id and arrival time (`Date.now()`),
+ * every state, every reset's reason and every error in `window`.
  */
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -23,13 +24,17 @@ const PAGE = `<!doctype html>
 <script>
   window.received = [];
   window.ids = [];
+  window.times = [];
   window.states = [];
   window.errors = [];
+  window.resets = [];
   window.start = (options) => {
+    window.startedAt = Date.now();
     window.sub = Tidings.subscribe('/realtime', {
       topics: ['t'],
       ...options,
-      onEvent: (event) => { window.received.push(event.data.n); window.ids.push(event.id); },
+      onEvent: (event) => { window.received.push(event.data.n); window.ids.push(event.id); window.times.push(Date.now()); },
+      onReset: (reset) => window.resets.push(reset.reason),
       onStateChange: (state, transport) => window.states.push(state + '/' + transport),
       onError: (error, info) => window.errors.push(info.source + (info.fatal ? ' (fatal)' : '') + ': ' + error.message),
     });
@@ -70,9 +75,14 @@ export async function startPageApp(options: AppOptions = {}): Promise<ClientTest
 export interface TestWindow {
   received: number[];
   ids: string[];
+  /** `Date.now()` at each event's arrival. */
+  times: number[];
   states: string[];
   /** `<source>[ (fatal)]: <message>` for each `onError` call. */
   errors: string[];
+  resets: string[];
+  /** `Date.now()` when `start` was called. */
+  startedAt: number;
   sub: { state: string; transport: string; close(): void };
   start(options: Record<string, unknown>): void;
   setHidden(hidden: boolean): void;

@@ -15,6 +15,10 @@ type Events = { message: { n: number } };
 export interface Recorded {
   readonly sub: Subscription<Events>;
   readonly events: TidingsEvent<Events>[];
+  /** `Date.now()` at each event's arrival. */
+  readonly times: number[];
+  /** `Date.now()` when `subscribe` was called. */
+  readonly startedAt: number;
   readonly resets: ResetInfo[];
   readonly states: `${ConnectionState}/${Transport}`[];
   /** Everything `onError` was given (the recorder owns `onEvent`, `onReset`, `onStateChange` and `onError`). */
@@ -29,6 +33,8 @@ export interface Recorded {
 
 export function record(url: string, options: SubscribeOptions<Events> = {}): Recorded {
   const events: TidingsEvent<Events>[] = [];
+  const times: number[] = [];
+  const startedAt = Date.now();
   const resets: ResetInfo[] = [];
   const states: `${ConnectionState}/${Transport}`[] = [];
   const errors: { error: Error; info: ErrorInfo }[] = [];
@@ -41,6 +47,7 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
     ...options,
     onEvent(event) {
       events.push(event);
+      times.push(Date.now());
       notify();
     },
     onReset(reset) {
@@ -76,6 +83,8 @@ export function record(url: string, options: SubscribeOptions<Events> = {}): Rec
   return {
     sub,
     events,
+    times,
+    startedAt,
     resets,
     states,
     errors,
