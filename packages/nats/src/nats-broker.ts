@@ -63,6 +63,7 @@ export class NatsBroker implements Broker {
       options.stream.name,
       `${options.stream.prefix}.>`,
       async () => (await this.head()).seq + 1,
+      () => this.available,
     );
     this.statuses = nc.status();
     void this.watchConnection();
@@ -247,12 +248,16 @@ export class NatsBroker implements Broker {
     return info;
   }
 
-  /** Takes the stream's epoch; a new one means a recreated stream, restarted at sequence 1. */
-  private adopt(info: StreamInfo): void {
+  /**
+   * Takes the stream's epoch; a new one means a recreated stream, restarted at sequence 1.
+   * Returns whether it was new (live delivery then restarted on the new stream).
+   */
+  private adopt(info: StreamInfo): boolean {
     const epoch = epochOf(info);
-    if (epoch === this.epoch) return;
+    if (epoch === this.epoch) return false;
     this.epoch = epoch;
     this.live.restart(info.state.last_seq + 1);
+    return true;
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -280,12 +285,14 @@ export class NatsBroker implements Broker {
         for (const monitor of this.monitors) monitor.error(error);
       } else if (status.type === 'reconnect') {
         // A memory-stored stream is gone after a server restart, or another node recreated it:
-        // (re)create it and learn its epoch before accepting calls.
-        await ensureStream(this.jsm, this.options.stream).then(
+        // (re)create it and learn its epoch before accepting calls. Live delivery then resumes
+        // at once, on a new consumer (see LiveFeed), rather than when the library notices.
+        const recreated = await ensureStream(this.jsm, this.options.stream).then(
           (info) => this.adopt(info),
-          () => {},
+          () => false,
         );
         this.connected = true;
+        if (!recreated) this.live.resume();
         for (const monitor of this.monitors) monitor.reconnected();
       }
     }
