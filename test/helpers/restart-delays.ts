@@ -35,6 +35,8 @@ export interface RestartRun {
   readonly boundMs: number;
   /** How long to publish after each restart, one event every 100 ms. Default 4 s. */
   readonly publishForMs?: number;
+  /** How long the server stays down (clients back off meanwhile). Default 1.5 s. */
+  readonly downMs?: number;
 }
 
 const TOPIC = 'restarts';
@@ -63,6 +65,8 @@ export async function measureRestarts(run: RestartRun): Promise<RestartDelay[]> 
     for (let restart = 1; restart <= run.restarts; restart++) {
       await server.kill();
       await until(() => Promise.resolve(publisher.available || subscriber.available), false, 15_000);
+      // An outage long enough for reconnect back-off to grow (fault injection, not a wait).
+      await new Promise((resolve) => setTimeout(resolve, run.downMs ?? 1_500));
       await server.restart();
       const up = Date.now();
       const window: { count: number; sentAt: number }[] = [];
