@@ -91,3 +91,4 @@ export {
 export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
 export type { RealtimeRequest, ResponseSink } from './transport.js';
 export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './web.js';
+export { wellFormed } from './well-formed.js';

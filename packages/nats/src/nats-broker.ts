@@ -16,6 +16,7 @@ import {
   type PublishRequest,
   type StoredEvent,
   TidingsError,
+  wellFormed,
 } from '@tidings/core';
 import { eventHeaders, linkOf, published, timeOf, toStoredEvent } from './codec.js';
 import { mayHaveGap } from './continuity.js';
@@ -207,7 +208,9 @@ export class NatsBroker implements Broker {
 
   /** One append: expects the topic's last known sequence; a newer one (another node's append) is learnt and retried. */
   private async append(request: PublishRequest): Promise<StoredEvent> {
-    const { topic, event, data } = request;
+    const { topic, event } = request;
+    // Encoded as UTF-8, which has no lone surrogates: store (and return) what is delivered.
+    const data = wellFormed(request.data);
     const subject = this.subjectOf(topic);
     const time = this.options.now();
     const headers = eventHeaders(event, time);
@@ -220,7 +223,7 @@ export class NatsBroker implements Broker {
           timeout: this.options.timeoutMs,
         });
         this.links.remember(topic, ack.seq);
-        return published(this.epoch, ack.seq, request, time);
+        return published(this.epoch, ack.seq, { topic, event, data }, time);
       } catch (error) {
         if (attempt >= MAX_APPEND_ATTEMPTS || !isWrongLastSequence(error)) throw unavailable(error);
         link = (await this.guard(() => this.lastSeqOf(subject))) ?? 0;

@@ -10,6 +10,7 @@ import {
   newEpoch,
   type PublishRequest,
   type StoredEvent,
+  wellFormed,
 } from '@tidings/core';
 import { Redis } from 'ioredis';
 import { GuardedConnection } from './connection.js';
@@ -120,7 +121,8 @@ export class RedisBroker implements Broker {
     return this.live.size;
   }
 
-  async publish({ topic, event, data }: PublishRequest): Promise<StoredEvent> {
+  async publish({ topic, event, data: sent }: PublishRequest): Promise<StoredEvent> {
+    const data = wellFormed(sent);
     const { hub, trimmed, topics, tombstones, streamPrefix, channelPrefix } = this.keys;
     const time = this.now();
     const { maxEvents, maxAgeMs, maxTopics } = this.retention;
