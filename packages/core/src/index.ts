@@ -77,6 +77,7 @@ export {
 } from './node.js';
 export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
+export { PublishIds } from './publish-ids.js';
 export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
 export type { SlowConsumerOption, SlowConsumerPolicy } from './slow-consumer.js';
 export { encodeEvent } from './sse-encoder.js';

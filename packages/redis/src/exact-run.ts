@@ -76,3 +76,10 @@ function isReply(error: unknown): boolean {
   const cause = error instanceof TidingsError ? error.cause : error;
   return cause instanceof Error && cause.name === 'ReplyError';
 }
+/**
+ * How long Redis keeps a publish id: well past the last retry or settle of its publish (both
+ * end within about twice the command timeout), so no late copy of the command can append again.
+ */
+export function publishIdTtlMs(commandTimeoutMs: number): number {
+  return Math.max(10_000, 3 * commandTimeoutMs);
+}

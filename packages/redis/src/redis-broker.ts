@@ -8,6 +8,7 @@ import {
   formatEventId,
   type HistoryResult,
   newEpoch,
+  PublishIds,
   type PublishRequest,
   type StoredEvent,
   wellFormed,
@@ -15,13 +16,13 @@ import {
 import { Redis } from 'ioredis';
 import { GuardedConnection } from './connection.js';
 import { ConnectionWatch } from './connection-watch.js';
-import { runExactly } from './exact-run.js';
+import { publishIdTtlMs, runExactly } from './exact-run.js';
 import { type HubKeys, hubKeys } from './keys.js';
 import { LiveTopics } from './live-topics.js';
 import { LuaScript } from './lua-script.js';
 import { decodeEntry } from './message.js';
 import type { RedisBrokerOptions } from './options.js';
-import { PublishIds, publishIdTtlMs } from './publish-ids.js';
+
 import { HEAD, HISTORY, PUBLISH, SETTLE } from './scripts.js';
 
 const publishScript = new LuaScript(PUBLISH);
