@@ -316,14 +316,12 @@ export class NatsBroker implements Broker {
         for (const monitor of this.monitors) monitor.error(error);
       } else if (status.type === 'reconnect') {
         // A memory-stored stream is gone after a server restart, or another node recreated it:
-        // (re)create it and learn its epoch before accepting calls. Live delivery then resumes
-        // at once, on a new consumer (see LiveFeed), rather than when the library notices.
-        const recreated = await ensureStream(this.jsm, this.options.stream).then(
-          (info) => this.adopt(info),
-          () => false,
-        );
+        // (re)create it and learn its epoch before accepting calls (in the same tick). Live
+        // delivery then resumes at once, on a new consumer (see LiveFeed) — on the new stream
+        // if it was recreated — rather than when the library notices.
+        const info = await ensureStream(this.jsm, this.options.stream).catch(() => undefined);
         this.connection.upAgain();
-        if (!recreated) this.live.resume();
+        if (!(info && this.adopt(info))) this.live.resume();
         for (const monitor of this.monitors) monitor.reconnected();
       }
     }
