@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Broker, type Cursor, parseEventId, type StoredEvent } from '@tidings/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerInstance, type BrokerSetup, brokers } from './brokers.js';
@@ -185,4 +186,59 @@ describe.each(brokers)('broker conformance: $name', (target) => {
     const history = await nodeB.history(['shared'], { ...(await nodeA.head()), seq: 0 }, 10);
     expect(history.reset ? 'reset' : history.events.map((e) => e.id)).toEqual([published.id]);
   });
+
+  it('keeps data byte for byte: BOM, NUL, CR, CRLF, 64 KiB; a lone surrogate becomes U+FFFD', async (ctx) => {
+    if (!available) ctx.skip();
+    const instance = await target.create({});
+    instances.push(instance);
+    const publisher = instance.broker;
+    const subscriber = instance.peer ? await instance.peer() : publisher;
+    const live: StoredEvent[] = [];
+    let done: () => void = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await subscriber.subscribe('bytes', (event) => {
+      live.push(event);
+      if (live.length === PAYLOADS.length) done();
+    });
+    const start = await publisher.head();
+    const published: StoredEvent[] = [];
+    for (const [sent] of PAYLOADS) published.push(await publish(publisher, 'bytes', sent));
+    await all;
+    const history = await subscriber.history(['bytes'], start, 100);
+    if (history.reset) throw new Error('unexpected reset');
+    const expected = PAYLOADS.map(([, stored]) => stored);
+    // Compared by description (length, first code points, hash): a failure stays readable.
+    const described = (events: readonly StoredEvent[]) => events.map((event) => describeText(event.data));
+    expect(described(published)).toEqual(expected.map(describeText));
+    expect(described(live)).toEqual(expected.map(describeText));
+    expect(described(history.events)).toEqual(expected.map(describeText));
+  });
 });
+
+const KIB_64 = 'é€😀x'.repeat(65_536 / 10); // 10 UTF-8 bytes per repetition
+
+/** Payloads as published → as every broker stores and delivers them. */
+const PAYLOADS: [sent: string, stored: string][] = [
+  ['\uFEFFstarts with a BOM', '\uFEFFstarts with a BOM'],
+  ['\uFEFF', '\uFEFF'],
+  ['', ''],
+  ['nul \u0000 inside\u0000', 'nul \u0000 inside\u0000'],
+  ['cr\rcrlf\r\nlf\n', 'cr\rcrlf\r\nlf\n'],
+  ['\r', '\r'],
+  ['paired 😀 surrogates', 'paired 😀 surrogates'],
+  // Not text: UTF-8 (Redis, NATS, the SSE wire) cannot carry it, so every broker stores U+FFFD.
+  [
+    'lone \uD800 high, lone \uDC00 low, reversed \uDE00\uD83D',
+    'lone \uFFFD high, lone \uFFFD low, reversed \uFFFD\uFFFD',
+  ],
+  [KIB_64, KIB_64],
+];
+
+/** A short description of a string for assertions: length, first code points, a digest of its UTF-16. */
+function describeText(text: string): string {
+  const head = [...text.slice(0, 48)].map((char) => char.codePointAt(0)!.toString(16)).join(' ');
+  const digest = createHash('sha256').update(Buffer.from(text, 'utf16le')).digest('hex').slice(0, 16);
+  return `${text.length} units: ${head}${text.length > 48 ? ' …' : ''} #${digest}`;
+}

@@ -2,6 +2,7 @@ import { isTidingsError, parseEventId } from '@tidings/core';
 import { createNatsBroker, type NatsBroker } from '@tidings/nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppNode, startNode } from '../helpers/app-node.js';
+import { measureRestarts } from '../helpers/restart-delays.js';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { until } from '../redis/until.js';
@@ -13,12 +14,14 @@ const spawnable = await requireService('nats-server binary', canSpawnNats());
 describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
   let nats: NatsProcess;
   let node: AppNode | undefined;
+  const nodes: AppNode[] = [];
   const brokers: NatsBroker[] = [];
   beforeAll(async () => {
     nats = await NatsProcess.start();
   });
   afterAll(async () => {
     await node?.close();
+    for (const each of nodes) await each.close();
     for (const broker of brokers) await broker.close();
     await nats?.stop();
   });
@@ -92,4 +95,23 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
     await until(async () => live.length, 2);
     expect(live).toEqual([before.id, after.id]);
   });
+
+  it('resumes live delivery within seconds of each of 5 restarts (it stalled ~40 s)', async () => {
+    const options = { servers: nats.url, stream: 'restarts' };
+    const subscriber = await createNatsBroker(options);
+    const publisher = await createNatsBroker(options);
+    brokers.push(subscriber, publisher);
+    const measured = await startNode(subscriber, { heartbeatMs: 1_000 });
+    nodes.push(measured);
+    const delays = await measureRestarts({
+      server: nats,
+      node: measured,
+      subscriber,
+      publisher,
+      restarts: 5,
+      boundMs: 10_000,
+    });
+    console.info(`nats: live delivery after 5 restarts: ${JSON.stringify(delays)}`);
+    for (const delay of delays) expect(delay.worstDelayMs).toBeLessThan(10_000);
+  }, 120_000);
 });

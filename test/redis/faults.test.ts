@@ -3,6 +3,7 @@ import { RedisBroker } from '@tidings/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppNode, startNode } from '../helpers/app-node.js';
+import { measureRestarts } from '../helpers/restart-delays.js';
 import { requireService } from '../helpers/services.js';
 import { openSse } from '../helpers/sse-client.js';
 import { RedisHubFixture, redisAvailable } from './redis-fixture.js';
@@ -89,6 +90,28 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
     expect(history.reset ? 'reset' : history.events.map((e) => e.data)).toEqual(['before', 'after']);
     stream.close();
   });
+
+  it('resumes live delivery within seconds of each of 5 restarts', async () => {
+    const options = { redis: redis.url, prefix: 'restarts' };
+    const subscriber = new RedisBroker(options);
+    const restartPublisher = new RedisBroker(options);
+    const measured = await startNode(subscriber, { heartbeatMs: 1_000 });
+    try {
+      const delays = await measureRestarts({
+        server: redis,
+        node: measured,
+        subscriber,
+        publisher: restartPublisher,
+        restarts: 5,
+        boundMs: 10_000,
+      });
+      console.info(`redis: live delivery after 5 restarts: ${JSON.stringify(delays)}`);
+      for (const delay of delays) expect(delay.worstDelayMs).toBeLessThan(10_000);
+    } finally {
+      await measured.close();
+      await restartPublisher.close();
+    }
+  }, 120_000);
 });
 
 describe.skipIf(!shared)('redis: a lost pub/sub connection', () => {

@@ -19,6 +19,11 @@ export interface StoredEvent {
 export interface PublishRequest {
   readonly topic: string;
   readonly event: string | undefined;
+  /**
+   * Stored and delivered exactly, code unit for code unit (a BOM, NUL, CR and any length up
+   * to the hub's `maxEventBytes` included), except lone surrogates, which are not text:
+   * every broker stores them as U+FFFD (`wellFormed`).
+   */
   readonly data: string;
 }
 

@@ -99,6 +99,12 @@ export class Hub {
    * they are; anything else is serialized with `JSON.stringify`, once, whatever the number
    * of subscribers. Throws a `TidingsError` for a bad topic or event name, an oversized
    * payload, or a broker that is unreachable.
+   *
+   * A `broker-unavailable` rejection means the event was not stored and will not be
+   * delivered — except when its message says the outcome is unknown: a publish in flight
+   * when the Redis or NATS connection failed, whose broker did not come back within its
+   * timeout, may have been stored just before and is then delivered once the broker is back
+   * (docs/scaling-out.md, "What a rejected publish means").
    */
   async publish(topic: string, data: unknown, options: PublishOptions = {}): Promise<string> {
     if (this.closing) throw new TidingsError('shutting-down', 'The hub is closed');

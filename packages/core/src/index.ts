@@ -77,6 +77,7 @@ export {
 } from './node.js';
 export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
+export { PublishIds } from './publish-ids.js';
 export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
 export type { SlowConsumerOption, SlowConsumerPolicy } from './slow-consumer.js';
 export { encodeEvent } from './sse-encoder.js';
@@ -91,3 +92,4 @@ export {
 export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
 export type { RealtimeRequest, ResponseSink } from './transport.js';
 export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './web.js';
+export { wellFormed } from './well-formed.js';

@@ -9,6 +9,7 @@ import type {
 } from './broker.js';
 import { type Cursor, formatEventId, newEpoch } from './event-id.js';
 import { type ReplayBounds, ReplayBuffer } from './replay-buffer.js';
+import { wellFormed } from './well-formed.js';
 
 /** Retention defaults shared by every broker. */
 export const DEFAULT_RETENTION: Required<RetentionOptions> = {
@@ -58,7 +59,8 @@ export class MemoryBroker implements Broker {
   }
 
   /** Synchronous publish: appends, then calls every listener before returning. */
-  publishNow({ topic, event, data }: PublishRequest): StoredEvent {
+  publishNow({ topic, event, data: sent }: PublishRequest): StoredEvent {
+    const data = wellFormed(sent);
     const seq = ++this.seq;
     const time = this.now();
     const stored: StoredEvent = { id: formatEventId(this.epoch, seq), seq, topic, event, data, time };

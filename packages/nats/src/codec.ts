@@ -17,7 +17,18 @@ export const LINK_HEADER = 'Nats-Expected-Last-Subject-Sequence';
 export interface StoredMessage {
   readonly seq: number;
   readonly headers: MsgHdrs | undefined;
-  string(): string;
+  readonly data: Uint8Array;
+}
+
+/**
+ * UTF-8 → string, keeping a leading U+FEFF: the library's `string()` uses a `TextDecoder`
+ * that strips it (the WHATWG default), so data starting with a BOM lost it on NATS only.
+ */
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The payload as published (see {@link UTF8}). */
+export function dataOf(message: StoredMessage): string {
+  return UTF8.decode(message.data);
 }
 
 export function eventHeaders(event: string | undefined, time: number): MsgHdrs {
@@ -34,7 +45,7 @@ export function toStoredEvent(epoch: string, topic: string, message: StoredMessa
     seq,
     topic,
     event: message.headers?.get(EVENT_HEADER) || undefined,
-    data: message.string(),
+    data: dataOf(message),
     time: timeOf(message),
   };
 }

@@ -13,11 +13,14 @@ import {
   type Cursor,
   type EventListener,
   type HistoryResult,
+  PublishIds,
   type PublishRequest,
   type StoredEvent,
   TidingsError,
+  wellFormed,
 } from '@tidings/core';
 import { eventHeaders, linkOf, published, timeOf, toStoredEvent } from './codec.js';
+import { ConnectionGate } from './connection-gate.js';
 import { mayHaveGap } from './continuity.js';
 import { LiveFeed } from './live-feed.js';
 import { type NatsBrokerOptions, type ResolvedNatsOptions, resolveNatsOptions } from './options.js';
@@ -46,7 +49,8 @@ export class NatsBroker implements Broker {
   /** Connection events; stopped on close, so a shared connection does not keep this broker alive. */
   private readonly statuses: AsyncIterable<Status> & { stop?: () => void };
   private epoch: string;
-  private connected = true;
+  private readonly connection = new ConnectionGate();
+  private readonly publishIds = new PublishIds();
   private closed = false;
 
   private constructor(
@@ -63,6 +67,7 @@ export class NatsBroker implements Broker {
       options.stream.name,
       `${options.stream.prefix}.>`,
       async () => (await this.head()).seq + 1,
+      () => this.available,
     );
     this.statuses = nc.status();
     void this.watchConnection();
@@ -95,7 +100,7 @@ export class NatsBroker implements Broker {
 
   /** False while NATS is unreachable (calls then fail fast with `broker-unavailable`) and after `close()`. */
   get available(): boolean {
-    return this.connected && !this.closed && !this.nc.isClosed();
+    return this.connection.isUp && !this.closed && !this.nc.isClosed();
   }
 
   /** The stream this broker writes to. */
@@ -108,6 +113,14 @@ export class NatsBroker implements Broker {
     return `${this.options.stream.prefix}.${encodeTopic(topic)}`;
   }
 
+  /**
+   * Appends to the topic's subject. Resolves once JetStream acknowledged it; rejects with
+   * `broker-unavailable` at once while NATS is known to be away (nothing sent). A publish in
+   * flight when the connection fails is resent with the same `Nats-Msg-Id` when it is back
+   * (JetStream de-duplicates it); only if NATS is not back within `timeoutMs` does it reject
+   * with a message saying the outcome is unknown — the one case where a rejected publish may
+   * still be delivered (docs/scaling-out.md, "What a rejected publish means").
+   */
   async publish(request: PublishRequest): Promise<StoredEvent> {
     this.assertReachable();
     return this.links.serialize(request.topic, () => this.append(request));
@@ -204,25 +217,44 @@ export class NatsBroker implements Broker {
     if (this.ownsConnection) await this.nc.close();
   }
 
-  /** One append: expects the topic's last known sequence; a newer one (another node's append) is learnt and retried. */
+  /**
+   * One append: expects the topic's last known sequence; a newer one (another node's append)
+   * is learnt and retried. A publish whose reply does not come (the connection failed, or no
+   * answer in time) may have been stored: it is sent again with the same `Nats-Msg-Id` once
+   * connected — JetStream answers a duplicate with the first one's sequence instead of storing
+   * it twice — until `timeoutMs` after the call; then the outcome is unknown.
+   */
   private async append(request: PublishRequest): Promise<StoredEvent> {
-    const { topic, event, data } = request;
+    const { topic, event } = request;
+    // Encoded as UTF-8, which has no lone surrogates: store (and return) what is delivered.
+    const data = wellFormed(request.data);
     const subject = this.subjectOf(topic);
     const time = this.options.now();
     const headers = eventHeaders(event, time);
+    const msgID = this.publishIds.next();
+    const deadline = Date.now() + this.options.timeoutMs;
     let link = this.links.get(topic);
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await this.js.publish(subject, data, {
-          headers,
-          expect: { lastSubjectSequence: link },
-          timeout: this.options.timeoutMs,
-        });
+        const ack = await this.connection.whileUp(
+          this.js.publish(subject, data, {
+            headers,
+            msgID,
+            expect: { lastSubjectSequence: link },
+            timeout: Math.max(1, deadline - Date.now()),
+          }),
+        );
         this.links.remember(topic, ack.seq);
-        return published(this.epoch, ack.seq, request, time);
+        return published(this.epoch, ack.seq, { topic, event, data }, time);
       } catch (error) {
-        if (attempt >= MAX_APPEND_ATTEMPTS || !isWrongLastSequence(error)) throw unavailable(error);
-        link = (await this.guard(() => this.lastSeqOf(subject))) ?? 0;
+        if (isWrongLastSequence(error) && attempt < MAX_APPEND_ATTEMPTS) {
+          link = (await this.guard(() => this.lastSeqOf(subject))) ?? 0;
+          continue;
+        }
+        // The server answered with a refusal: nothing was stored.
+        if (error instanceof JetStreamApiError || this.closed) throw unavailable(error);
+        if (!(await this.connection.retryBefore(deadline)))
+          throw unknownOutcome(this.options.timeoutMs, error);
       }
     }
   }
@@ -247,12 +279,16 @@ export class NatsBroker implements Broker {
     return info;
   }
 
-  /** Takes the stream's epoch; a new one means a recreated stream, restarted at sequence 1. */
-  private adopt(info: StreamInfo): void {
+  /**
+   * Takes the stream's epoch; a new one means a recreated stream, restarted at sequence 1.
+   * Returns whether it was new (live delivery then restarted on the new stream).
+   */
+  private adopt(info: StreamInfo): boolean {
     const epoch = epochOf(info);
-    if (epoch === this.epoch) return;
+    if (epoch === this.epoch) return false;
     this.epoch = epoch;
     this.live.restart(info.state.last_seq + 1);
+    return true;
   }
 
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
@@ -266,7 +302,7 @@ export class NatsBroker implements Broker {
 
   private assertReachable(): void {
     if (this.closed) throw new TidingsError('broker-unavailable', 'The NATS broker is closed');
-    if (!this.connected || this.nc.isClosed()) {
+    if (!this.connection.isUp || this.nc.isClosed()) {
       throw new TidingsError('broker-unavailable', 'NATS is unreachable; retry shortly');
     }
   }
@@ -275,17 +311,17 @@ export class NatsBroker implements Broker {
   private async watchConnection(): Promise<void> {
     for await (const status of this.statuses) {
       if (status.type === 'disconnect') {
-        this.connected = false;
+        this.connection.down(status.server);
         const error = new TidingsError('broker-unavailable', `Lost the NATS connection to ${status.server}`);
         for (const monitor of this.monitors) monitor.error(error);
       } else if (status.type === 'reconnect') {
         // A memory-stored stream is gone after a server restart, or another node recreated it:
-        // (re)create it and learn its epoch before accepting calls.
-        await ensureStream(this.jsm, this.options.stream).then(
-          (info) => this.adopt(info),
-          () => {},
-        );
-        this.connected = true;
+        // (re)create it and learn its epoch before accepting calls (in the same tick). Live
+        // delivery then resumes at once, on a new consumer (see LiveFeed) — on the new stream
+        // if it was recreated — rather than when the library notices.
+        const info = await ensureStream(this.jsm, this.options.stream).catch(() => undefined);
+        this.connection.upAgain();
+        if (!(info && this.adopt(info))) this.live.resume();
         for (const monitor of this.monitors) monitor.reconnected();
       }
     }
@@ -305,4 +341,13 @@ function unavailable(error: unknown): TidingsError {
   if (error instanceof TidingsError) return error;
   const reason = error instanceof Error ? error.message : String(error);
   return new TidingsError('broker-unavailable', `NATS request failed: ${reason}`, { cause: error });
+}
+
+function unknownOutcome(timeoutMs: number, cause: unknown): TidingsError {
+  return new TidingsError(
+    'broker-unavailable',
+    `NATS did not confirm the publish within ${timeoutMs} ms, and its outcome is unknown: JetStream ` +
+      'may have stored it before the connection failed, and then delivers it once NATS is back',
+    { cause },
+  );
 }

@@ -4,7 +4,8 @@ import type { Redis } from 'ioredis';
 /**
  * Runs commands on one ioredis connection so that they fail fast instead of queueing while
  * Redis is away: once the connection has been ready, a command issued while it is not ready
- * rejects at once, and any command rejects after `timeoutMs`. Every failure is a
+ * rejects at once, a command in flight when the connection closes rejects then (its reply
+ * cannot come any more), and any command rejects after `timeoutMs`. Every failure is a
  * `TidingsError` with code `broker-unavailable` (HTTP 503).
  */
 export class GuardedConnection {
@@ -12,6 +13,10 @@ export class GuardedConnection {
   everReady: boolean;
   /** The first connection attempt, shared by the commands waiting for it. */
   private connecting: Promise<void> | undefined;
+  /** Rejects when the current connection closes; replaced when a new one is ready. */
+  private lost = lostSignal();
+  /** Resolves when the connection is ready again; shared by every waiter. */
+  private back: Promise<void> | undefined;
 
   constructor(
     readonly client: Redis,
@@ -20,7 +25,9 @@ export class GuardedConnection {
     this.everReady = client.status === 'ready';
     client.on('ready', () => {
       this.everReady = true;
+      this.lost = lostSignal();
     });
+    client.on('close', () => this.lost.reject(unavailable(new Error('connection lost'))));
   }
 
   /** Whether commands can be sent right now. */
@@ -28,19 +35,37 @@ export class GuardedConnection {
     return this.client.status === 'ready';
   }
 
-  async run<T>(command: (client: Redis) => Promise<T>): Promise<T> {
+  /** Runs `command`, rejecting with `broker-unavailable` if it fails or takes longer than `timeoutMs`. */
+  async run<T>(command: (client: Redis) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     if (!this.ready) await this.firstConnect();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(unavailable(new Error(`no answer within ${this.timeoutMs} ms`))),
-        this.timeoutMs,
-      );
+      timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
     });
     try {
-      return await Promise.race([command(this.client), timeout]);
+      return await Promise.race([command(this.client), timeout, this.lost.promise]);
     } catch (error) {
       throw error instanceof TidingsError ? error : unavailable(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Resolves true once the connection is ready, or false after `ms`. */
+  async whenReady(ms: number): Promise<boolean> {
+    if (this.ready) return true;
+    this.back ??= new Promise<void>((resolve) => {
+      this.client.once('ready', () => {
+        this.back = undefined;
+        resolve();
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, ms));
+    });
+    try {
+      return await Promise.race([this.back.then(() => true), late]);
     } finally {
       clearTimeout(timer);
     }
@@ -73,4 +98,14 @@ export class GuardedConnection {
 export function unavailable(cause: unknown): TidingsError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new TidingsError('broker-unavailable', `Redis is unavailable: ${reason}`, { cause });
+}
+
+/** A promise rejected when a connection closes, harmless when nobody waits on it. */
+function lostSignal(): { promise: Promise<never>; reject: (error: Error) => void } {
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<never>((_, fail) => {
+    reject = fail;
+  });
+  promise.catch(() => {});
+  return { promise, reject };
 }

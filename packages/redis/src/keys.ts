@@ -17,6 +17,8 @@ export interface HubKeys {
   readonly streamPrefix: string;
   /** Prefix of the per-topic pub/sub channels. */
   readonly channelPrefix: string;
+  /** Prefix of the short-lived per-publish keys that make a retried publish idempotent. */
+  readonly publishPrefix: string;
 }
 
 const PREFIX = /^[^{}\s]{1,64}$/;
@@ -36,5 +38,6 @@ export function hubKeys(prefix: string): HubKeys {
     tombstones: `${tag}:tombstones`,
     streamPrefix: `${tag}:s:`,
     channelPrefix: `${tag}:c:`,
+    publishPrefix: `${tag}:p:`,
   };
 }

@@ -8,20 +8,25 @@ import {
   formatEventId,
   type HistoryResult,
   newEpoch,
+  PublishIds,
   type PublishRequest,
   type StoredEvent,
+  wellFormed,
 } from '@tidings/core';
 import { Redis } from 'ioredis';
 import { GuardedConnection } from './connection.js';
 import { ConnectionWatch } from './connection-watch.js';
+import { publishIdTtlMs, runExactly } from './exact-run.js';
 import { type HubKeys, hubKeys } from './keys.js';
 import { LiveTopics } from './live-topics.js';
 import { LuaScript } from './lua-script.js';
 import { decodeEntry } from './message.js';
 import type { RedisBrokerOptions } from './options.js';
-import { HEAD, HISTORY, PUBLISH } from './scripts.js';
+
+import { HEAD, HISTORY, PUBLISH, SETTLE } from './scripts.js';
 
 const publishScript = new LuaScript(PUBLISH);
+const settleScript = new LuaScript(SETTLE);
 const historyScript = new LuaScript(HISTORY);
 const headScript = new LuaScript(HEAD);
 
@@ -51,10 +56,13 @@ export class RedisBroker implements Broker {
   private readonly ownsClient: boolean;
   private readonly retention: { maxEvents: number; maxAgeMs: number; maxTopics: number };
   private readonly now: () => number;
+  private readonly timeoutMs: number;
+  private readonly publishIds = new PublishIds();
 
   constructor(options: RedisBrokerOptions = {}) {
     this.keys = hubKeys(options.prefix ?? 'tidings');
     const timeoutMs = options.commandTimeoutMs ?? 2_000;
+    this.timeoutMs = timeoutMs;
     const retention = options.retention ?? {};
     this.retention = {
       maxEvents: retention.maxEvents ?? DEFAULT_RETENTION.maxEvents,
@@ -120,28 +128,42 @@ export class RedisBroker implements Broker {
     return this.live.size;
   }
 
-  async publish({ topic, event, data }: PublishRequest): Promise<StoredEvent> {
+  /**
+   * Appends and fans out atomically (one Lua script). Resolves once appended; rejects with
+   * `broker-unavailable` when it was not: at once while Redis is known to be away, or after a
+   * lost reply once Redis confirms it did not run (the publish id makes the retry idempotent).
+   * Only when Redis stays unreachable for about twice `commandTimeoutMs` after a reply was lost
+   * does it reject with a message saying the outcome is unknown: the event may then still be
+   * delivered once Redis is back (docs/scaling-out.md, "What a rejected publish means").
+   */
+  async publish({ topic, event, data: sent }: PublishRequest): Promise<StoredEvent> {
+    const data = wellFormed(sent);
     const { hub, trimmed, topics, tombstones, streamPrefix, channelPrefix } = this.keys;
     const time = this.now();
     const { maxEvents, maxAgeMs, maxTopics } = this.retention;
-    const reply = (await this.commands.run((client) =>
-      publishScript.run(
-        client,
-        [hub, trimmed, topics, streamPrefix + topic, tombstones],
-        [
-          newEpoch(),
-          topic,
-          event ?? '',
-          data,
-          time,
-          maxEvents,
-          maxAgeMs,
-          maxTopics,
-          channelPrefix + topic,
-          maxTopics * TOMBSTONES_PER_TOPIC,
-        ],
-      ),
-    )) as [string, string];
+    const publishKey = this.keys.publishPrefix + this.publishIds.next();
+    const ttl = publishIdTtlMs(this.timeoutMs);
+    const keys = [hub, trimmed, topics, streamPrefix + topic, tombstones, publishKey];
+    const args = [
+      newEpoch(),
+      topic,
+      event ?? '',
+      data,
+      time,
+      maxEvents,
+      maxAgeMs,
+      maxTopics,
+      channelPrefix + topic,
+      maxTopics * TOMBSTONES_PER_TOPIC,
+      ttl,
+    ];
+    const reply = await runExactly(this.commands, this.timeoutMs, {
+      command: async (client) => (await publishScript.run(client, keys, args)) as [string, string],
+      settle: async (client) => {
+        const found = (await settleScript.run(client, [publishKey], [ttl])) as [string, string] | [];
+        return found.length === 2 ? found : undefined;
+      },
+    });
     const [epoch, seqText] = reply;
     const seq = Number(seqText);
     return { id: formatEventId(epoch, seq), seq, topic, event, data, time };
@@ -190,10 +212,15 @@ export class RedisBroker implements Broker {
 /** ioredis settings that make a lost Redis fail commands instead of queueing them. */
 const failFast = {
   enableOfflineQueue: false,
+  /** A command whose reply was lost is retried by the broker, idempotently (see exact-run.ts), never blindly. */
+  autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2_000,
-  /** Reconnect with exponential back-off and jitter, up to 2 s apart, forever. */
-  retryStrategy: (attempt: number) => Math.min(2_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
+  /**
+   * Reconnect with exponential back-off and jitter, up to 1 s apart, forever: live delivery
+   * resumes within about a second of Redis being reachable again, whatever the outage's length.
+   */
+  retryStrategy: (attempt: number) => Math.min(1_000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2),
 };
 
 async function quit(client: Redis): Promise<void> {

@@ -59,12 +59,19 @@ end
 `;
 
 /**
- * KEYS: hub, trimmed, topics, stream, tombstones.
+ * KEYS: hub, trimmed, topics, stream, tombstones, publish id.
  * ARGV: newEpoch, topic, event ('' = none), data, now, maxEvents, maxAgeMs, maxTopics,
- * channel, maxTombstones. Returns { epoch, seq }.
+ * channel, maxTombstones, publish id TTL (ms). Returns { epoch, seq }.
+ *
+ * Idempotent per publish id: the first run records `<epoch>\n<seq>` under the id's key, and a
+ * repeat (a retry after a lost reply) returns that instead of appending again. An id that
+ * SETTLE abandoned runs nothing.
  */
 export const PUBLISH = `${HELPERS}
 local hubKey, trimmedKey, topicsKey, stream, tombstonesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local done = redis.call('GET', KEYS[6])
+if done == 'x' then return redis.error_reply('ABANDONED publish id') end
+if done then return { string.match(done, '^(.*)\\n(%d+)$') } end
 local topic, event, data, nowText = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, maxEvents, maxAge, maxTopics = tonumber(nowText), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local epoch = hubState(hubKey, ARGV[1])
@@ -123,7 +130,20 @@ if surplus > 0 then
 end
 -- Inside the script, so every node receives a topic's events in sequence order.
 redis.call('PUBLISH', ARGV[9], epoch .. '\\n' .. seq .. '\\n' .. nowText .. '\\n' .. event .. '\\n' .. data)
+redis.call('SET', KEYS[6], epoch .. '\\n' .. seq, 'PX', ARGV[11])
 return { epoch, seq }
+`;
+
+/**
+ * KEYS: publish id. ARGV: TTL (ms). After a publish whose reply was lost: returns its
+ * { epoch, seq } if it ran; otherwise marks the id abandoned, so that no copy of the command
+ * still on its way can run later, and returns {}.
+ */
+export const SETTLE = `
+local done = redis.call('GET', KEYS[1])
+if done and done ~= 'x' then return { string.match(done, '^(.*)\\n(%d+)$') } end
+redis.call('SET', KEYS[1], 'x', 'PX', ARGV[1])
+return {}
 `;
 
 /**
