@@ -88,8 +88,16 @@ class NodeSink implements ResponseSink {
     this.res.destroy();
   }
 
+  get closed(): boolean {
+    // An HTTP/1 response is `closed` once it emitted 'close'; an HTTP/2 one has no such flag, its stream has.
+    const { stream } = this.res as unknown as Partial<Http2ServerResponse>;
+    return stream ? stream.destroyed : this.res.closed || this.res.destroyed;
+  }
+
   onClose(callback: () => void): void {
-    this.res.on('close', callback);
+    // 'close' is emitted once: a callback registered after it would never run.
+    if (this.closed) callback();
+    else this.res.once('close', callback);
   }
 }
 
