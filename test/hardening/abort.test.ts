@@ -198,6 +198,8 @@ function http2Target(): Target {
         });
         stream.on('error', () => {});
         stream.once('close', () => resolve());
+        // Read what arrives: unread DATA would exhaust the session's flow-control window.
+        stream.resume();
         const end = () => stream.close(http2.constants.NGHTTP2_CANCEL);
         void hangUp.then(end);
         stream.once('response', end);
