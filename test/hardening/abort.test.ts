@@ -322,7 +322,7 @@ const BASELINE = {
 beforeAll(async () => {
   keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   subscribe('http.server.request.start', onRequestStart);
-  cursor = (await broker.publish({ topic: 'shared', data: 'history to replay' })).id;
+  cursor = (await broker.publish({ topic: 'shared', event: undefined, data: 'history to replay' })).id;
 });
 afterAll(() => {
   unsubscribe('http.server.request.start', onRequestStart);

@@ -74,6 +74,22 @@ describe.each([
   });
 });
 
+it('releases SSE requests pipelined behind an open stream when the connection dies', async () => {
+  const current = new Hub();
+  hub = current;
+  const handle = createNodeHandler<IncomingMessage>(current);
+  server = await listen((req, res) => void handle(req, res, req));
+  const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+  socket.on('error', () => {});
+  const request = 'GET /?topic=a HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n';
+  socket.write(request.repeat(3));
+  // The first stream is live; the other two wait for a turn that never comes.
+  await expect.poll(() => current.stats().connections.sse).toBe(3);
+  socket.destroy();
+  await expect.poll(() => current.openConnections, { timeout: 10_000 }).toBe(0);
+  expectBaseline(current);
+});
+
 describe('fetch adapter', () => {
   it('fetch: a request whose signal aborted during authorize leaves nothing behind', async () => {
     const current = new Hub();

@@ -91,13 +91,29 @@ class NodeSink implements ResponseSink {
   get closed(): boolean {
     // An HTTP/1 response is `closed` once it emitted 'close'; an HTTP/2 one has no such flag, its stream has.
     const { stream } = this.res as unknown as Partial<Http2ServerResponse>;
-    return stream ? stream.destroyed : this.res.closed || this.res.destroyed;
+    if (stream) return stream.destroyed;
+    const { res } = this;
+    return res.closed || res.destroyed || (res.socket === null && res.req.socket.destroyed);
   }
 
   onClose(callback: () => void): void {
     // 'close' is emitted once: a callback registered after it would never run.
-    if (this.closed) callback();
-    else this.res.once('close', callback);
+    if (this.closed) return callback();
+    const { res } = this;
+    if (res.socket !== null || !('req' in res)) {
+      res.once('close', callback);
+      return;
+    }
+    // A pipelined response queued behind another has no socket yet, and node never emits
+    // 'close' on it when the connection dies; its request is destroyed then.
+    const once = () => {
+      if (!this.closed) return;
+      res.off('close', once);
+      res.req.off('close', once);
+      callback();
+    };
+    res.once('close', once);
+    res.req.once('close', once);
   }
 }
 
