@@ -98,14 +98,17 @@ class NodeSink implements ResponseSink {
 
   onClose(callback: () => void): void {
     // 'close' is emitted once: a callback registered after it would never run.
-    if (this.closed) return callback();
+    if (this.closed) callback();
+    else if (this.res.socket === null) this.onQueuedClose(callback);
+    else this.res.once('close', callback);
+  }
+
+  /**
+   * A pipelined HTTP/1 response queued behind another has no socket yet, and node never emits
+   * 'close' on it when the connection dies: its request's 'close' (then destroyed) tells.
+   */
+  private onQueuedClose(callback: () => void): void {
     const { res } = this;
-    if (res.socket !== null || !('req' in res)) {
-      res.once('close', callback);
-      return;
-    }
-    // A pipelined response queued behind another has no socket yet, and node never emits
-    // 'close' on it when the connection dies; its request is destroyed then.
     const once = () => {
       if (!this.closed) return;
       res.off('close', once);
