@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -164,9 +165,17 @@ const http1 = (
   request: http1Request,
 });
 
+/**
+ * Client sessions the HTTP/2 requests are spread over, round robin. Node's server answers a
+ * session that resets streams in bulk (HTTP/2 "rapid reset", CVE-2023-44487) with GOAWAY after
+ * about a thousand; here each session cancels a few hundred at most.
+ */
+const H2_SESSIONS = 8;
+
 /** node:http2 (h2c): a hang-up is an RST_STREAM (CANCEL) on a session that stays up. */
 function http2Target(): Target {
-  let session: http2.ClientHttp2Session | undefined;
+  let sessions: http2.ClientHttp2Session[] = [];
+  let opened = 0;
   return {
     name: 'node:http2',
     async start(options) {
@@ -177,13 +186,13 @@ function http2Target(): Target {
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/realtime`;
-      session = http2.connect(url);
-      session.on('error', () => {});
+      sessions = Array.from({ length: H2_SESSIONS }, () => http2.connect(url).on('error', () => {}));
+      await Promise.all(sessions.map((session) => once(session, 'connect')));
       return {
         url,
         hub: rt.hub,
         close: async () => {
-          session?.destroy();
+          for (const session of sessions) session.destroy();
           await rt.close();
           await new Promise<void>((resolve) => server.close(() => resolve()));
         },
@@ -191,10 +200,8 @@ function http2Target(): Target {
     },
     request(_app, path, headers, hangUp) {
       return new Promise<void>((resolve) => {
-        const stream = (session as http2.ClientHttp2Session).request({
-          ':path': `/realtime${path}`,
-          ...headers,
-        });
+        const session = sessions[opened++ % sessions.length] as http2.ClientHttp2Session;
+        const stream = session.request({ ':path': `/realtime${path}`, ...headers });
         stream.on('error', () => {});
         stream.once('close', () => resolve());
         // Read what arrives: unread DATA would exhaust the session's flow-control window.
