@@ -108,6 +108,9 @@ describe('disconnect reasons: exactly one per connection, in onDisconnect and in
         get bufferedBytes() {
           return sink.bufferedBytes;
         },
+        get closed() {
+          return sink.closed;
+        },
         end: (body) => sink.end(body),
         destroy: () => sink.destroy(),
         onClose: (callback) => sink.onClose(callback),

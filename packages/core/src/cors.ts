@@ -87,6 +87,9 @@ export function createCors(options: CorsOptions): Cors {
         get bufferedBytes() {
           return sink.bufferedBytes;
         },
+        get closed() {
+          return sink.closed;
+        },
         end: (body) => sink.end(body),
         destroy: () => sink.destroy(),
         onClose: (callback) => sink.onClose(callback),

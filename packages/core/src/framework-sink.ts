@@ -75,6 +75,10 @@ class FrameworkSink<Ctx> implements ResponseSink {
     this.raw.destroy();
   }
 
+  get closed(): boolean {
+    return this.raw.closed;
+  }
+
   onClose(callback: () => void): void {
     this.raw.onClose(callback);
   }

@@ -68,11 +68,16 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
       if (cors && rawReq.method === 'OPTIONS') return cors.preflight(rawReq, rawSink);
       if (hub.closed) throw new TidingsError('shutting-down', 'The server is shutting down; retry shortly');
       if (rawReq.method !== 'GET') throw new TidingsError('method-not-allowed', 'Use GET');
+      // The client may leave during any asynchronous step, here or in middleware before this
+      // handler: once it has, nothing more is run or registered, and there is no one to answer.
+      if (sink.closed) return;
       const req = limiter.checkLengths(rawReq);
       const request = parseRequest(req, maxTopicsPerRequest);
       const claims = options.auth ? await options.auth.verify(req) : undefined;
+      if (sink.closed) return;
       const named = claims && request.topics.length === 0 ? claims.grant.exactTopics() : request.topics;
       const topics = options.topics ? unique(await options.topics(ctx, named)) : named;
+      if (sink.closed) return;
       if (topics.length === 0)
         throw new TidingsError('missing-topic', 'Name at least one topic: ?topic=<name>');
       if (topics.length > maxTopicsPerRequest) {
@@ -87,6 +92,7 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
       if (options.authorize && !(await options.authorize(ctx, topics))) {
         throw new TidingsError('forbidden', 'Not allowed to subscribe to these topics');
       }
+      if (sink.closed) return;
       const held = request.sse || request.waitSeconds > 0;
       const release = held
         ? limiter.acquire(request.sse ? 'sse' : 'longPoll', options.connectionKey?.(ctx))

@@ -26,6 +26,11 @@ export class HeartbeatSchedule {
     if (this.members.size === 0) this.stop();
   }
 
+  /** Streams currently beating. */
+  get size(): number {
+    return this.members.size;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;

@@ -110,10 +110,7 @@ export class Hub {
     if (this.closing) throw new TidingsError('shutting-down', 'The hub is closed');
     assertTopic(topic);
     if (options.event !== undefined) assertEventName(options.event);
-    const payload = typeof data === 'string' ? data : JSON.stringify(data);
-    if (typeof payload !== 'string') {
-      throw new TidingsError('invalid-request', 'publish() data must be a string or JSON-serializable');
-    }
+    const payload = typeof data === 'string' ? data : serialize(data);
     const bytes = Buffer.byteLength(payload);
     if (bytes > this.options.maxEventBytes) {
       throw new TidingsError(
@@ -300,6 +297,29 @@ export class Hub {
     for (const subscriber of subscribers) subscriber.deliver(event, frame);
     this.latency?.observe((this.options.now() - event.time) / 1000);
   }
+}
+
+/**
+ * `data` as JSON text, or `invalid-request` for what JSON cannot carry: `undefined`, a
+ * function, a `BigInt`, a circular structure (the last two make `JSON.stringify` throw).
+ */
+function serialize(data: unknown): string {
+  let payload: string | undefined;
+  try {
+    payload = JSON.stringify(data);
+  } catch (error) {
+    throw new TidingsError('invalid-request', `publish() data is not JSON-serializable: ${describe(error)}`, {
+      cause: error,
+    });
+  }
+  if (typeof payload !== 'string') {
+    throw new TidingsError('invalid-request', 'publish() data must be a string or JSON-serializable');
+  }
+  return payload;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Creates a {@link Hub}. */

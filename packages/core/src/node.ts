@@ -88,8 +88,35 @@ class NodeSink implements ResponseSink {
     this.res.destroy();
   }
 
+  get closed(): boolean {
+    // An HTTP/1 response is `closed` once it emitted 'close'; an HTTP/2 one has no such flag, its stream has.
+    const { stream } = this.res as unknown as Partial<Http2ServerResponse>;
+    if (stream) return stream.destroyed;
+    const { res } = this;
+    return res.closed || res.destroyed || (res.socket === null && res.req.socket.destroyed);
+  }
+
   onClose(callback: () => void): void {
-    this.res.on('close', callback);
+    // 'close' is emitted once: a callback registered after it would never run.
+    if (this.closed) callback();
+    else if (this.res.socket === null) this.onQueuedClose(callback);
+    else this.res.once('close', callback);
+  }
+
+  /**
+   * A pipelined HTTP/1 response queued behind another has no socket yet, and node never emits
+   * 'close' on it when the connection dies: its request's 'close' (then destroyed) tells.
+   */
+  private onQueuedClose(callback: () => void): void {
+    const { res } = this;
+    const once = () => {
+      if (!this.closed) return;
+      res.off('close', once);
+      res.req.off('close', once);
+      callback();
+    };
+    res.once('close', once);
+    res.req.once('close', once);
   }
 }
 

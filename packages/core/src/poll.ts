@@ -89,9 +89,11 @@ export async function respondPoll(
   // A plain poll is tracked too (never attached), so every request has an id and one disconnect reason.
   const waiter = new LongPollWaiter();
   let failed = false;
-  sink.onClose(() => waiter.close('client-closed'));
   const connection = hub.track(waiter, long ? 'longPoll' : 'poll', topics);
+  // Called at once if the client already left; then nothing is attached or read.
+  sink.onClose(() => waiter.close('client-closed'));
   try {
+    if (waiter.endedBy) return;
     if (long) await hub.attach(waiter, topics);
     let position: Cursor = request.cursor ?? (await hub.broker.head());
     let result: HistoryResult = { reset: false, events: [], more: false };

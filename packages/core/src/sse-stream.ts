@@ -62,8 +62,10 @@ export class SseStream implements Subscriber, Expiring {
     expiresAt?: number,
   ): Promise<void> {
     const stream = new SseStream(hub, sink, topics, expiresAt);
-    sink.onClose(() => stream.close('client-closed'));
     stream.connection = hub.track(stream, 'sse', topics);
+    // After track, so that a sink already closed (it calls back at once) untracks it.
+    sink.onClose(() => stream.close('client-closed'));
+    if (stream.ended) return;
     try {
       await hub.attach(stream, topics);
       const position = cursor ?? (await hub.broker.head());

@@ -31,6 +31,15 @@ export interface ResponseSink {
   end(body?: string): void;
   /** Aborts the response at once, dropping queued bytes (a stalled client). */
   destroy(): void;
-  /** Registers a callback for when the response is over, by either side; called once. */
+  /**
+   * True once the response is over, by either side (the client hung up, or it was ended or
+   * destroyed). Checked after every asynchronous step before a request is registered: a
+   * client that left meanwhile gets nothing registered and no answer.
+   */
+  readonly closed: boolean;
+  /**
+   * Registers a callback for when the response is over, by either side; called once. On a
+   * response that is already over ({@link ResponseSink.closed}) it is called at once.
+   */
   onClose(callback: () => void): void;
 }

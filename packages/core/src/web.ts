@@ -44,7 +44,7 @@ export class WebResponseSink implements ResponseSink {
     private readonly respond: (response: Response) => void,
     signal: AbortSignal,
   ) {
-    if (signal.aborted) queueMicrotask(() => this.finish());
+    if (signal.aborted) this.over = true;
     else signal.addEventListener('abort', () => this.finish(), { once: true });
   }
 
@@ -85,8 +85,13 @@ export class WebResponseSink implements ResponseSink {
     this.finishSoon();
   }
 
+  get closed(): boolean {
+    return this.over;
+  }
+
   onClose(callback: () => void): void {
-    this.closeCallbacks.push(callback);
+    if (this.over) callback();
+    else this.closeCallbacks.push(callback);
   }
 
   onDrain(callback: () => void): void {

@@ -12,15 +12,18 @@ export interface TokenSourceOptions {
   queryParameter?: string | false;
 }
 
+const BEARER_SCHEME = /^Bearer(?:[ \t]|$)/i;
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]+)[ \t]*$/i;
 
 /**
  * The token of a request: `Authorization: Bearer <token>`, else the cookie, else the query
- * parameter. Returns `undefined` when none is present.
+ * parameter. Returns `undefined` when none is present. An `Authorization` header of another
+ * scheme (`Basic`, which browsers send on every request to a site behind HTTP auth) is not
+ * ours and is ignored; a malformed `Bearer` one yields `''` (401), never a fallback.
  */
 export function readToken(req: RealtimeRequest, options: TokenSourceOptions): string | undefined {
   const authorization = req.header('authorization');
-  if (authorization) return BEARER.exec(authorization)?.[1] ?? '';
+  if (authorization && BEARER_SCHEME.test(authorization)) return BEARER.exec(authorization)?.[1] ?? '';
   if (options.cookie) {
     const value = readCookie(req.header('cookie'), options.cookie);
     if (value) return value;
