@@ -1,3 +1,4 @@
+import Negotiator from 'negotiator';
 import { TidingsError } from './errors.js';
 import { type Cursor, MAX_CURSOR_LENGTH, parseEventId } from './event-id.js';
 import { assertTopic } from './topic.js';
@@ -43,8 +44,24 @@ export function parseRequest(req: RealtimeRequest, maxTopics: number): ParsedReq
   return {
     topics: [...new Set(named)],
     cursor: rawCursor ? parseEventId(rawCursor) : null,
-    sse: (req.header('accept') ?? '').includes('text/event-stream'),
+    sse: wantsEventStream(req.header('accept')),
     waitSeconds,
     ifNoneMatch: req.header('if-none-match'),
   };
+}
+
+/** What the endpoint can answer; the first wins when the client takes any type: the JSON poll. */
+const MEDIA_TYPES = ['application/json', 'text/event-stream'];
+
+/**
+ * Whether `Accept` prefers an SSE stream over a JSON poll, per RFC 9110 (q-values, case,
+ * wildcards): `text/event-stream;q=0` refuses it, `TEXT/EVENT-STREAM` asks for it, and
+ * a wildcard or no header at all gets the poll.
+ */
+function wantsEventStream(accept: string | undefined): boolean {
+  if (accept === undefined) return false;
+  // The common cases, decided without parsing: what EventSource and the client send.
+  if (accept === 'text/event-stream') return true;
+  if (accept === 'application/json') return false;
+  return new Negotiator({ headers: { accept } }).mediaType(MEDIA_TYPES) === 'text/event-stream';
 }
