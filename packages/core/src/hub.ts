@@ -8,7 +8,7 @@ import { checkHealth, type HubHealth } from './health.js';
 import { HeartbeatSchedule } from './heartbeat.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { Lifecycle } from './lifecycle.js';
-import { ConnectionLimiter, resolveLimits } from './limits.js';
+import { ConnectionLimiter } from './limits.js';
 import { MemoryBroker } from './memory-broker.js';
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
 import { encodeEvent } from './sse-encoder.js';
@@ -71,13 +71,14 @@ export class Hub {
   private readonly activity = new LRUCache<string, number>({ max: 10_000 });
   private closing = false;
 
-  constructor(options: HubOptions = {}) {
-    this.options = resolveHubOptions(options);
+  /** Throws a `TypeError` naming the first bad or unknown option; `where` names the caller in it. */
+  constructor(options: HubOptions = {}, where = 'createHub()') {
+    this.options = resolveHubOptions(options, where);
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.retention, this.options.now);
     this.heartbeat = new HeartbeatSchedule(this.options.heartbeatMs);
     this.expiry = new ExpirySchedule();
-    this.limiter = new ConnectionLimiter(resolveLimits(options.limits));
+    this.limiter = new ConnectionLimiter(this.options.limits);
     this.lifecycle = new Lifecycle(options);
     this.unwatchBroker =
       this.broker.watch?.({

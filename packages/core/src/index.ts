@@ -78,7 +78,7 @@ export {
 export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
 export { PublishIds } from './publish-ids.js';
-export { type AdapterOptions, type RealtimeApi, realtimeApi } from './realtime-api.js';
+export { type AdapterOptions, type AdapterSpec, type RealtimeApi, realtimeApi } from './realtime-api.js';
 export type { SlowConsumerOption, SlowConsumerPolicy } from './slow-consumer.js';
 export { encodeEvent } from './sse-encoder.js';
 export {
@@ -91,5 +91,19 @@ export {
 } from './stats.js';
 export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
 export type { RealtimeRequest, ResponseSink } from './transport.js';
+export {
+  aFunction,
+  aString,
+  check,
+  checkOptions,
+  isThenable,
+  type NestedOptions,
+  nested,
+  type OptionCheck,
+  type OptionSchema,
+  oneOf,
+  wholeNumber,
+  withMethods,
+} from './validate.js';
 export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './web.js';
 export { wellFormed } from './well-formed.js';

@@ -8,7 +8,9 @@ import type {
   StoredEvent,
 } from './broker.js';
 import { type Cursor, formatEventId, newEpoch } from './event-id.js';
+import { RETENTION_SCHEMA } from './option-schema.js';
 import { type ReplayBounds, ReplayBuffer } from './replay-buffer.js';
+import { checkOptions } from './validate.js';
 import { wellFormed } from './well-formed.js';
 
 /** Retention defaults shared by every broker. */
@@ -38,6 +40,7 @@ export class MemoryBroker implements Broker {
     retention: RetentionOptions = {},
     private readonly now: () => number = Date.now,
   ) {
+    checkOptions('new MemoryBroker()', retention, RETENTION_SCHEMA);
     const options = { ...DEFAULT_RETENTION, ...retention };
     this.bounds = options;
     this.evicted = new LRUCache<string, number>({

@@ -1,7 +1,9 @@
 import type { Broker, RetentionOptions } from './broker.js';
 import type { LifecycleOptions } from './lifecycle.js';
-import { type LimitOptions, resolveLimits } from './limits.js';
+import { type LimitOptions, type ResolvedLimits, resolveLimits } from './limits.js';
+import { HUB_HINTS, HUB_SCHEMA } from './option-schema.js';
 import type { SlowConsumerOption } from './slow-consumer.js';
+import { checkOptions } from './validate.js';
 
 /** Options of a {@link Hub}. Every number has a documented, production-safe default. */
 export interface HubOptions extends LifecycleOptions {
@@ -59,12 +61,20 @@ export interface PollAdviceOptions {
 }
 
 export type ResolvedHubOptions = Required<
-  Omit<HubOptions, 'broker' | 'retention' | 'poll' | keyof LifecycleOptions>
+  Omit<HubOptions, 'broker' | 'retention' | 'poll' | 'limits' | keyof LifecycleOptions>
 > & {
+  limits: ResolvedLimits;
   poll: Required<PollAdviceOptions>;
 };
 
-export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
+/** Checks `options` (a `TypeError` naming the first bad or unknown one) and fills in the defaults. */
+export function resolveHubOptions(options: HubOptions, where = 'createHub()'): ResolvedHubOptions {
+  checkOptions(where, options, HUB_SCHEMA, HUB_HINTS);
+  if (options.broker !== undefined && options.retention !== undefined) {
+    throw new TypeError(
+      `Tidings: option retention of ${where} applies to the default in-memory broker only; with a broker, give retention to its factory`,
+    );
+  }
   const resolved: ResolvedHubOptions = {
     heartbeatMs: options.heartbeatMs ?? 15_000,
     retryMs: options.retryMs ?? 3_000,
@@ -85,11 +95,5 @@ export function resolveHubOptions(options: HubOptions): ResolvedHubOptions {
       busyConnections: options.poll?.busyConnections ?? 10_000,
     },
   };
-  for (const [name, value] of Object.entries(resolved)) {
-    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) {
-      throw new RangeError(`Tidings: option ${name} must be a non-negative finite number, got ${value}`);
-    }
-  }
-  if (resolved.heartbeatMs < 1_000) throw new RangeError('Tidings: heartbeatMs must be at least 1000');
   return resolved;
 }

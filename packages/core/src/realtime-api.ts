@@ -1,10 +1,12 @@
 import type { CloseOptions } from './drain.js';
 import type { HandlerOptions } from './handler.js';
-import { createHub, type Hub, type PublishOptions } from './hub.js';
+import { Hub, type PublishOptions } from './hub.js';
+import { ADAPTER_HINTS, HANDLER_SCHEMA, HUB_SCHEMA } from './option-schema.js';
 import type { HubOptions } from './options.js';
+import { check, checkOptions, type OptionSchema } from './validate.js';
 
 /**
- * What every adapter's `realtime(options)` takes: hub options (ignored when `hub` is given)
+ * What every adapter's `realtime(options)` takes: hub options (refused together with `hub`)
  * and who may subscribe to what. `Ctx` is the framework's request object.
  */
 export interface AdapterOptions<Ctx> extends HubOptions, HandlerOptions<Ctx> {
@@ -21,9 +23,42 @@ export interface RealtimeApi {
   close(options?: CloseOptions): Promise<void>;
 }
 
-/** The given hub, or a new one from the options, with its API bound for an adapter to expose. */
-export function realtimeApi(options: AdapterOptions<never>): RealtimeApi {
-  const hub = options.hub ?? createHub(options);
+/** How an adapter names itself in option errors, and the options it adds (Koa `path`, Fastify `prefix`…). */
+export interface AdapterSpec {
+  /** How the app calls it, e.g. `realtime()` or `app.register(realtime)`. */
+  readonly where: string;
+  readonly schema?: OptionSchema;
+}
+
+const HUB = check('a Hub from createHub()', (value) => value instanceof Hub);
+
+/**
+ * Checks an adapter's options (a `TypeError` naming the first bad or unknown one), then
+ * returns the given hub, or a new one from the options, with its API bound for the adapter.
+ */
+export function realtimeApi(
+  options: AdapterOptions<never>,
+  adapter: AdapterSpec = { where: 'realtime()' },
+): RealtimeApi {
+  const { where } = adapter;
+  checkOptions(
+    where,
+    options,
+    { ...HUB_SCHEMA, ...HANDLER_SCHEMA, hub: HUB, ...adapter.schema },
+    ADAPTER_HINTS,
+  );
+  const hubOptions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (Object.hasOwn(HUB_SCHEMA, key) && value !== undefined) hubOptions[key] = value;
+  }
+  const { hub: given } = options;
+  const ignored = Object.keys(hubOptions);
+  if (given !== undefined && ignored.length > 0) {
+    throw new TypeError(
+      `Tidings: option ${ignored.join(', ')} of ${where} would be ignored, since hub is given: set hub options where the hub is created, createHub({ ${ignored.join(', ')} })`,
+    );
+  }
+  const hub = given ?? new Hub(hubOptions, where);
   return {
     hub,
     publish: (topic, data, publishOptions) => hub.publish(topic, data, publishOptions),

@@ -1,11 +1,13 @@
 import {
   type AdapterOptions,
+  check,
   createHandler,
   type FrameworkResponse,
   type RealtimeApi,
   realtimeApi,
   toFrameworkSink,
   toRealtimeRequest,
+  wholeNumber,
 } from '@tidings/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
@@ -31,8 +33,19 @@ const fastifyResponse: FrameworkResponse<FastifyReply> = {
   release: (reply) => reply.hijack(),
 };
 
+/** Fastify's own register options pass through; `prefix` is read by the plugin (it is not encapsulated). */
+const FASTIFY = {
+  where: 'app.register(realtime)',
+  schema: {
+    prefix: check("a path starting with '/'", (value) => typeof value === 'string' && value.startsWith('/')),
+    closeGraceMs: wholeNumber('milliseconds'),
+    logLevel: check('a log level', (value) => typeof value === 'string'),
+    logSerializers: check('an object of serializers', (value) => typeof value === 'object'),
+  },
+};
+
 async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promise<void> {
-  const api = realtimeApi(options);
+  const api = realtimeApi(options, FASTIFY);
   const handle = createHandler<FastifyRequest>(api.hub, options);
   fastify.decorate('realtime', api);
   // preClose, not onClose: Fastify closes the server before onClose hooks, and the server waits for open streams.

@@ -1,5 +1,6 @@
 import {
   type AdapterOptions,
+  check,
   createHandler,
   type FrameworkResponse,
   type RealtimeApi,
@@ -32,6 +33,13 @@ const koaResponse: FrameworkResponse<Context> = {
   },
 };
 
+const KOA = {
+  where: 'realtime()',
+  schema: {
+    path: check("a path starting with '/'", (value) => typeof value === 'string' && value.startsWith('/')),
+  },
+};
+
 /**
  * Tidings for Koa 2 and 3:
  *
@@ -47,7 +55,7 @@ const koaResponse: FrameworkResponse<Context> = {
  * and writes to `ctx.res` itself, so nothing downstream or upstream can buffer or end it.
  */
 export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
-  const api = realtimeApi(options);
+  const api = realtimeApi(options, KOA);
   const handle = createHandler<Context>(api.hub, options);
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     if (options.path !== undefined && ctx.path !== options.path) return next();
