@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { realtime } from '@tidings/express';
 import { createNatsBroker } from '@tidings/nats';
-import { redisBroker } from '@tidings/redis';
+import { createRedisBroker } from '@tidings/redis';
 import express from 'express';
 
 const NODE = process.env.NODE_NAME ?? `node-${process.pid}`;
@@ -11,7 +11,7 @@ const NODE = process.env.NODE_NAME ?? `node-${process.pid}`;
 const broker =
   process.env.BROKER === 'nats'
     ? await createNatsBroker({ servers: process.env.NATS_URL ?? '127.0.0.1:4222', stream: 'multi_node_demo' })
-    : redisBroker({
+    : await createRedisBroker({
         redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         prefix: 'multi-node-demo',
       });

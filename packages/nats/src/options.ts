@@ -1,6 +1,18 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RetentionOptions } from '@tidings/core';
-import { DEFAULT_RETENTION, TidingsError } from '@tidings/core';
+import {
+  aFunction,
+  aString,
+  check,
+  checkOptions,
+  DEFAULT_RETENTION,
+  nested,
+  type OptionSchema,
+  oneOf,
+  TidingsError,
+  wholeNumber,
+  withMethods,
+} from '@tidings/core';
 import type { HubStreamSpec } from './stream.js';
 import { isValidStreamName, isValidSubjectPrefix } from './subject.js';
 
@@ -39,7 +51,40 @@ export interface ResolvedNatsOptions {
   readonly now: () => number;
 }
 
+const notInJetStream = (option: string) =>
+  check('', () => `nothing: ${option} does not apply to JetStream (see NatsBrokerOptions.retention)`);
+
+/** What each option takes (docs/options.md). */
+export const NATS_SCHEMA: OptionSchema = {
+  connection: withMethods('an open NatsConnection (from connect())', [
+    'publish',
+    'subscribe',
+    'close',
+    'status',
+  ]),
+  servers: check(
+    "a server address ('127.0.0.1:4222') or an array of them",
+    (value) =>
+      (typeof value === 'string' && value !== '') ||
+      (Array.isArray(value) && value.length > 0 && value.every((server) => typeof server === 'string')),
+  ),
+  stream: aString,
+  subjectPrefix: aString,
+  retention: nested('an object { maxEvents, maxAgeMs }', {
+    maxEvents: wholeNumber('events', 1),
+    maxAgeMs: wholeNumber('milliseconds', 1),
+    maxBytes: notInJetStream('maxBytes'),
+    maxTopics: notInJetStream('maxTopics'),
+  }),
+  storage: oneOf(['file', 'memory']),
+  replicas: oneOf([1, 3, 5]),
+  timeoutMs: wholeNumber('milliseconds', 1),
+  now: aFunction('() => milliseconds since the epoch'),
+};
+
+/** Checks `options` (a `TypeError` naming the first bad or unknown one) and fills in the defaults. */
 export function resolveNatsOptions(options: NatsBrokerOptions): ResolvedNatsOptions {
+  checkOptions('createNatsBroker()', options, NATS_SCHEMA);
   const name = options.stream ?? 'tidings';
   const prefix = options.subjectPrefix ?? name;
   if (!isValidStreamName(name)) {

@@ -1,2 +1,2 @@
 export type { RedisBrokerOptions } from './options.js';
-export { RedisBroker, redisBroker } from './redis-broker.js';
+export { createRedisBroker, RedisBroker } from './redis-broker.js';

@@ -1,4 +1,11 @@
-import type { RetentionOptions } from '@tidings/core';
+import {
+  aFunction,
+  check,
+  nested,
+  type OptionSchema,
+  type RetentionOptions,
+  wholeNumber,
+} from '@tidings/core';
 import type { Redis } from 'ioredis';
 
 /** Options of {@link RedisBroker}. */
@@ -25,3 +32,24 @@ export interface RedisBrokerOptions {
   /** Clock for event times and retention by age, for tests. Default `Date.now`. */
   now?: () => number;
 }
+
+const notInRedis = (option: string, why: string) => check(why, () => `nothing: ${option} ${why}`);
+
+/** What each option takes; checked by {@link RedisBroker}'s constructor (docs/options.md). */
+export const REDIS_SCHEMA: OptionSchema = {
+  redis: check(
+    'an ioredis client or a redis:// URL',
+    (value) =>
+      (typeof value === 'string' && /^rediss?:\/\//.test(value)) ||
+      (typeof value === 'object' && value !== null && typeof (value as Redis).duplicate === 'function'),
+  ),
+  prefix: check('1-64 characters without braces or spaces', (value) => typeof value === 'string'),
+  retention: nested('an object { maxEvents, maxAgeMs, maxTopics }', {
+    maxEvents: wholeNumber('events', 1),
+    maxAgeMs: wholeNumber('milliseconds', 1),
+    maxTopics: wholeNumber('topics', 1),
+    maxBytes: notInRedis('maxBytes', 'is not enforced in Redis: bound maxEvents instead'),
+  }),
+  commandTimeoutMs: wholeNumber('milliseconds', 1),
+  now: aFunction('() => milliseconds since the epoch'),
+};

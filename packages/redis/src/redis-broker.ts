@@ -3,6 +3,7 @@ import {
   type BrokerHealth,
   type BrokerMonitor,
   type Cursor,
+  checkOptions,
   DEFAULT_RETENTION,
   type EventListener,
   formatEventId,
@@ -21,8 +22,7 @@ import { type HubKeys, hubKeys } from './keys.js';
 import { LiveTopics } from './live-topics.js';
 import { LuaScript } from './lua-script.js';
 import { decodeEntry } from './message.js';
-import type { RedisBrokerOptions } from './options.js';
-
+import { REDIS_SCHEMA, type RedisBrokerOptions } from './options.js';
 import { HEAD, HISTORY, PUBLISH, SETTLE } from './scripts.js';
 
 const publishScript = new LuaScript(PUBLISH);
@@ -59,7 +59,9 @@ export class RedisBroker implements Broker {
   private readonly timeoutMs: number;
   private readonly publishIds = new PublishIds();
 
+  /** Throws a `TypeError` naming the first bad or unknown option. Connects in the background; prefer {@link createRedisBroker}. */
   constructor(options: RedisBrokerOptions = {}) {
+    checkOptions('createRedisBroker()', options, REDIS_SCHEMA);
     this.keys = hubKeys(options.prefix ?? 'tidings');
     const timeoutMs = options.commandTimeoutMs ?? 2_000;
     this.timeoutMs = timeoutMs;
@@ -69,11 +71,6 @@ export class RedisBroker implements Broker {
       maxAgeMs: retention.maxAgeMs ?? DEFAULT_RETENTION.maxAgeMs,
       maxTopics: retention.maxTopics ?? DEFAULT_RETENTION.maxTopics,
     };
-    for (const [name, value] of Object.entries({ ...this.retention, commandTimeoutMs: timeoutMs })) {
-      if (!(Number.isSafeInteger(value) && value > 0)) {
-        throw new RangeError(`Tidings: Redis broker option ${name} must be a positive integer, got ${value}`);
-      }
-    }
     this.now = options.now ?? Date.now;
     const given = options.redis;
     this.ownsClient = typeof given !== 'object';
@@ -233,7 +230,19 @@ async function quit(client: Redis): Promise<void> {
   }
 }
 
-/** Creates a {@link RedisBroker}; pass it to a hub: `realtime({ broker: redisBroker() })`. */
-export function redisBroker(options: RedisBrokerOptions = {}): RedisBroker {
-  return new RedisBroker(options);
+/**
+ * Creates a {@link RedisBroker} and resolves once Redis answers, like `createNatsBroker()`, so
+ * a wrong URL or a missing server fails at start-up: `realtime({ broker: await createRedisBroker() })`.
+ * Rejects with `broker-unavailable` when Redis does not answer within `commandTimeoutMs` (the
+ * broker's connections are then closed), and with a `TypeError` for a bad option.
+ */
+export async function createRedisBroker(options: RedisBrokerOptions = {}): Promise<RedisBroker> {
+  const broker = new RedisBroker(options);
+  try {
+    await broker.head();
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  return broker;
 }
