@@ -102,10 +102,10 @@ describe('connection ids, lifecycle hooks and the logger', () => {
     const response = await fetch(`${app.url}?topic=a`);
     expect(response.status).toBe(500);
     expect((await response.json()).error).toEqual({ code: 'internal', message: 'Internal error' });
-    expect(errors).toEqual([[bug, { source: 'request' }]]);
+    expect(errors).toEqual([[bug, { source: 'callback' }]]);
     const logged = lines.find((line) => line.level === ERROR);
     expect(logged).toMatchObject({
-      source: 'request',
+      source: 'callback',
       err: { type: 'TypeError', message: 'user is undefined' },
     });
   });

@@ -21,7 +21,7 @@ it('hands the cause of a 500 internal to onError instead of swallowing it', asyn
     const response = await fetch(`${server.url}/?topic=a`);
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: { code: 'internal', message: 'Internal error' } });
-    expect(reported).toEqual([[cause, { source: 'request' }]]);
+    expect(reported).toEqual([[cause, { source: 'callback' }]]);
   } finally {
     await hub.close();
     await server.close();

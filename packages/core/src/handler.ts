@@ -54,16 +54,35 @@ export interface HandlerOptions<Ctx> {
 /** Serves one request on a hub: SSE stream, poll or long-poll, or a JSON error. */
 export type RealtimeHandler<Ctx> = (req: RealtimeRequest, sink: ResponseSink, ctx: Ctx) => Promise<void>;
 
+/** How an adapter takes the errors of the app's own callbacks; see {@link createHandler}. */
+export interface ErrorRouting {
+  /**
+   * Reject with an error thrown by the app's `topics`, `authorize`, `connectionKey`,
+   * `publicTopics` or `auth` (anything but a `TidingsError`), so the framework's error
+   * handling answers and logs it: Express `next(err)`, Koa's `error` event, Fastify's error
+   * handler. Default false: answer `500 internal` and log it with the hub's logger.
+   */
+  readonly rethrow: boolean;
+}
+
 /**
- * Builds the framework-agnostic request handler every adapter wraps. It never throws:
- * bad input ends as a JSON error response, before any stream opens.
+ * Builds the framework-agnostic request handler every adapter wraps. Bad input ends as a
+ * JSON error response, before any stream opens. An unexpected error is reported to `onError`
+ * once; with `routing.rethrow`, one from the app's callbacks rejects the handler instead of
+ * answering (the framework logs it), otherwise it answers `500 internal` and is logged.
  */
-export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}): RealtimeHandler<Ctx> {
+export function createHandler<Ctx>(
+  hub: Hub,
+  options: HandlerOptions<Ctx> = {},
+  routing: ErrorRouting = { rethrow: false },
+): RealtimeHandler<Ctx> {
   const { maxTopicsPerRequest, publicMaxAgeSeconds } = hub.options;
   const { limiter } = hub;
   const cors = options.cors ? createCors(options.cors) : undefined;
   return async (rawReq, rawSink, ctx) => {
     const sink = cors ? cors.wrap(rawReq, rawSink) : rawSink;
+    /** Set once the app's callbacks have run: past it, an error is Tidings' or the broker's. */
+    let answering = false;
     try {
       if (cors && rawReq.method === 'OPTIONS') return cors.preflight(rawReq, rawSink);
       if (hub.closed) throw new TidingsError('shutting-down', 'The server is shutting down; retry shortly');
@@ -94,9 +113,16 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
       }
       if (sink.closed) return;
       const held = request.sse || request.waitSeconds > 0;
-      const release = held
-        ? limiter.acquire(request.sse ? 'sse' : 'longPoll', options.connectionKey?.(ctx))
-        : noop;
+      const key = held ? options.connectionKey?.(ctx) : undefined;
+      // A poll without a cursor answers "where is now": a shared cache's older answer would
+      // hand a fresh subscriber events from before it subscribed, so it is never public.
+      const isPublic =
+        !request.sse &&
+        request.cursor !== null &&
+        options.publicTopics !== undefined &&
+        topics.every(options.publicTopics);
+      answering = true;
+      const release = held ? limiter.acquire(request.sse ? 'sse' : 'longPoll', key) : noop;
       if (request.sse) {
         sink.onClose(release);
         try {
@@ -106,10 +132,6 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
           throw error;
         }
       } else {
-        // A poll without a cursor answers "where is now": a shared cache's older answer would
-        // hand a fresh subscriber events from before it subscribed, so it is never public.
-        const isPublic =
-          request.cursor !== null && options.publicTopics !== undefined && topics.every(options.publicTopics);
         const cacheControl = isPublic ? `public, max-age=${publicMaxAgeSeconds}` : 'private, no-store';
         try {
           await respondPoll(hub, sink, request, topics, cacheControl);
@@ -118,10 +140,17 @@ export function createHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}):
         }
       }
     } catch (error) {
-      if (isTidingsError(error)) limiter.refused(error.code);
-      // A 500 must not vanish: it reaches onError and the logger (once, even if a stream reported it).
-      if (!isTidingsError(error)) hub.lifecycle.failed(error, { source: 'request' });
-      else if (error.code === 'too-many-requests') hub.count('limitRejections');
+      if (isTidingsError(error)) {
+        limiter.refused(error.code);
+        if (error.code === 'too-many-requests') hub.count('limitRejections');
+      } else if (routing.rethrow && !answering) {
+        // The app's callback threw: the framework's error handling answers and logs it.
+        hub.lifecycle.failed(error, { source: 'callback' }, { log: false });
+        throw error;
+      } else {
+        // A 500 must not vanish: it reaches onError and the logger (once, even if a stream reported it).
+        hub.lifecycle.failed(error, { source: answering ? 'request' : 'callback' });
+      }
       sendError(sink, error, limiter.limits.retryAfterSeconds);
     }
   };

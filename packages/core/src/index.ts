@@ -30,6 +30,7 @@ export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId }
 export { type FrameworkResponse, toFrameworkSink } from './framework-sink.js';
 export {
   createHandler,
+  type ErrorRouting,
   type HandlerOptions,
   type MaybePromise,
   type RealtimeHandler,

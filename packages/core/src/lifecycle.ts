@@ -47,8 +47,12 @@ export interface PublishInfo {
 export interface ErrorInfo {
   /** The affected connection, when there is one. */
   readonly connectionId?: string;
-  /** `request`: a request failed with `500 internal`; `broker`: a broker call or the broker itself; `hook`: a hook threw. */
-  readonly source: 'request' | 'broker' | 'hook';
+  /**
+   * `callback`: one of the app's handler callbacks (`topics`, `authorize`, `connectionKey`,
+   * `publicTopics`, `auth`) threw; `request`: a request failed with `500 internal` otherwise;
+   * `broker`: a broker call or the broker itself; `hook`: a hook threw.
+   */
+  readonly source: 'callback' | 'request' | 'broker' | 'hook';
 }
 
 /** Lifecycle hooks and logging; part of the hub options. Hooks must not throw (if they do, it is logged and ignored). */
@@ -61,7 +65,7 @@ export interface LifecycleOptions {
   onDisconnect?: (info: DisconnectInfo) => void;
   /** This hub published an event. */
   onPublish?: (info: PublishInfo) => void;
-  /** An unexpected error: a request answered `500 internal`, a broker failure, a throwing hook. */
+  /** An unexpected error: a throwing `topics`/`authorize`/… callback, a request answered `500 internal`, a broker failure, a throwing hook. */
   onError?: (error: unknown, info: ErrorInfo) => void;
 }
 
@@ -116,13 +120,16 @@ export class Lifecycle {
     this.options.logger?.info({}, 'tidings broker reconnected');
   }
 
-  /** Reports an unexpected error once, however many layers see it pass. */
-  failed(error: unknown, info: ErrorInfo): void {
+  /**
+   * Reports an unexpected error once, however many layers see it pass; `log: false` when it
+   * goes on to a framework's error handling, which logs it.
+   */
+  failed(error: unknown, info: ErrorInfo, { log = true } = {}): void {
     if (typeof error === 'object' && error !== null) {
       if (this.reported.has(error)) return;
       this.reported.add(error);
     }
-    this.options.logger?.error({ err: error, ...info }, `tidings ${info.source} error`);
+    if (log) this.options.logger?.error({ err: error, ...info }, `tidings ${info.source} error`);
     const { onError } = this.options;
     if (!onError) return;
     try {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Writable } from 'node:stream';
-import { createHandler, type HandlerOptions } from './handler.js';
+import { createHandler, type ErrorRouting, type HandlerOptions } from './handler.js';
 import type { Hub } from './hub.js';
 import { chunkedFraming } from './sse-encoder.js';
 import type { RealtimeRequest, ResponseSink } from './transport.js';
@@ -154,7 +154,11 @@ function isNodeWrite(res: HttpResponse): boolean {
 }
 
 /** A request handler for `node:http`, `node:https` and `node:http2`'s compatibility API. */
-export function createNodeHandler<Ctx>(hub: Hub, options: HandlerOptions<Ctx> = {}): NodeHandler<Ctx> {
-  const handle = createHandler(hub, options);
+export function createNodeHandler<Ctx>(
+  hub: Hub,
+  options: HandlerOptions<Ctx> = {},
+  routing?: ErrorRouting,
+): NodeHandler<Ctx> {
+  const handle = createHandler(hub, options, routing);
   return (req, res, ctx) => handle(toRealtimeRequest(req), toResponseSink(res), ctx);
 }

@@ -17,10 +17,13 @@ export interface RealtimeMiddleware extends RequestHandler, RealtimeApi {}
  * ```
  *
  * Mounted with `app.use`, it answers its mount path only and passes sub-paths on (`next()`).
+ * An error thrown by `topics`, `authorize`, `connectionKey`, `publicTopics` or `auth` goes to
+ * `next(err)`, so the app's error middleware answers and logs it (and `onError` is called).
  */
 export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
   const api = realtimeApi(options);
-  const handle = createNodeHandler<Request>(api.hub, options);
+  // A throwing topics()/authorize()/… goes to next(err): the app's error middleware answers it.
+  const handle = createNodeHandler<Request>(api.hub, options, { rethrow: true });
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (req.route === undefined && req.path !== '/') next();
     else handle(req, res, req).catch(next);

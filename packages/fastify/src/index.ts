@@ -45,8 +45,12 @@ const FASTIFY = {
 };
 
 async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promise<void> {
-  const api = realtimeApi(options, FASTIFY);
-  const handle = createHandler<FastifyRequest>(api.hub, options);
+  // Tidings logs through Fastify's logger unless given one (a shared hub keeps its own).
+  const withLogger =
+    options.hub === undefined && options.logger === undefined ? { ...options, logger: fastify.log } : options;
+  const api = realtimeApi(withLogger, FASTIFY);
+  // A throwing topics()/authorize()/… is thrown from the route: Fastify's error handler answers it and request.log logs it.
+  const handle = createHandler<FastifyRequest>(api.hub, options, { rethrow: true });
   fastify.decorate('realtime', api);
   // preClose, not onClose: Fastify closes the server before onClose hooks, and the server waits for open streams.
   fastify.addHook('preClose', () => api.close({ graceMs: options.closeGraceMs }));
@@ -84,6 +88,11 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
  * and writes to `reply.raw`, so no `onSend` hook or compression can buffer it (`onRequest`,
  * `preHandler` and `onResponse` still run). `app.close()` closes the hub first (`preClose`),
  * ending open streams so the server can close.
+ *
+ * Tidings logs with `fastify.log` unless given a `logger`. An error thrown by `topics`,
+ * `authorize`, `connectionKey`, `publicTopics` or `auth` is thrown from the route, so the
+ * context's error handler (`setErrorHandler`) answers it and `request.log` logs it (and
+ * `onError` is called).
  */
 export const realtime = fastifyPlugin(plugin, { fastify: '5.x', name: '@tidings/fastify' });
 export default realtime;

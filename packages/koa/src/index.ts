@@ -53,10 +53,14 @@ const KOA = {
  * Poll and error responses are set as `ctx.status`/`ctx.body`, so upstream middleware
  * (compression, logging, conditional GET) sees them. An SSE stream sets `ctx.respond = false`
  * and writes to `ctx.res` itself, so nothing downstream or upstream can buffer or end it.
+ * An error thrown by `topics`, `authorize`, `connectionKey`, `publicTopics` or `auth`
+ * propagates like any middleware's: upstream `try/catch` sees it, Koa answers 500 and emits
+ * it as the app's `error` event (and `onError` is called).
  */
 export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
   const api = realtimeApi(options, KOA);
-  const handle = createHandler<Context>(api.hub, options);
+  // A throwing topics()/authorize()/… propagates: Koa answers it and emits it as the app's 'error' event.
+  const handle = createHandler<Context>(api.hub, options, { rethrow: true });
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     if (options.path !== undefined && ctx.path !== options.path) return next();
     await handle(toRealtimeRequest(ctx.req), toFrameworkSink(ctx.res, koaResponse, ctx), ctx);
