@@ -61,9 +61,11 @@ describe('the delivery hot path', () => {
     expect(writes).toHaveLength(SUBSCRIBERS);
     expect(new Set(writes.map((w) => w.socket)).size).toBe(SUBSCRIBERS);
     expect(new Set(writes.map((w) => w.chunk)).size).toBe(1);
-    const sse = encodeEvent({ id, event: undefined, data: 'marker-1' });
+    const sse = encodeEvent({ id, topic: 'hot', event: undefined, data: 'marker-1' });
     expect(writes[0]?.chunk.toString()).toBe(`${sse.length.toString(16)}\r\n${sse}\r\n`);
-    for (const client of clients) expect(client.events).toEqual([{ id, event: undefined, data: 'marker-1' }]);
+    for (const client of clients) {
+      expect(client.events).toEqual([{ id, topic: 'hot', event: undefined, data: 'marker-1' }]);
+    }
   });
 
   it('does the same per publish whatever the subscriber count (Express adapter)', async () => {
@@ -111,9 +113,11 @@ describe('the delivery hot path', () => {
     await Promise.all(clients.map((client) => client.waitForEvents(1)));
 
     // Through the wrapper's write (which frames the chunk itself), never the pre-framed chunk.
-    const sse = encodeEvent({ id, event: undefined, data: 'marker-z' }).toString();
+    const sse = encodeEvent({ id, topic: 'hot', event: undefined, data: 'marker-z' }).toString();
     expect(writes.map((w) => w.chunk.toString())).toEqual([sse, sse]);
-    for (const client of clients) expect(client.events).toEqual([{ id, event: undefined, data: 'marker-z' }]);
+    for (const client of clients) {
+      expect(client.events).toEqual([{ id, topic: 'hot', event: undefined, data: 'marker-z' }]);
+    }
   });
 
   it('keeps no per-connection closures in the node response sink', async () => {

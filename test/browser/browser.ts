@@ -25,6 +25,7 @@ const PAGE = `<!doctype html>
   window.received = [];
   window.ids = [];
   window.times = [];
+  window.topics = [];
   window.states = [];
   window.errors = [];
   window.resets = [];
@@ -33,7 +34,7 @@ const PAGE = `<!doctype html>
     window.sub = Tidings.subscribe('/realtime', {
       topics: ['t'],
       ...options,
-      onEvent: (event) => { window.received.push(event.data.n); window.ids.push(event.id); window.times.push(Date.now()); },
+      onEvent: (event) => { window.received.push(event.data.n); window.ids.push(event.id); window.topics.push(event.topic); window.times.push(Date.now()); },
       onReset: (reset) => window.resets.push(reset.reason),
       onStateChange: (state, transport) => window.states.push(state + '/' + transport),
       onError: (error, info) => window.errors.push(info.source + (info.fatal ? ' (fatal)' : '') + ': ' + error.message),
@@ -77,6 +78,7 @@ export interface TestWindow {
   ids: string[];
   /** `Date.now()` at each event's arrival. */
   times: number[];
+  topics: string[];
   states: string[];
   /** `<source>[ (fatal)]: <message>` for each `onError` call. */
   errors: string[];

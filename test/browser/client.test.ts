@@ -104,6 +104,24 @@ describe.skipIf(!available)('@tidings/client in headless Chromium', () => {
     expect(app.requests.sse).toBe(1); // the stream stayed
   });
 
+  it.each([
+    ['sse', 'open/sse'],
+    ['eventsource', 'open/eventsource'],
+    ['long-poll', 'polling/long-poll'],
+    ['poll', 'polling/poll'],
+  ])(
+    'tells the topic of every event over %s, with the same ids on every transport',
+    async (transport, state) => {
+      await start({ transport, topics: ['t', 'u'] });
+      await waitForState(state);
+      await waitForPosition();
+      const ids = [...(await app.publishMany('t', 0, 2)), ...(await app.publishMany('u', 2, 2))];
+      await waitForCount(4);
+      const seen = await page.evaluate(() => ({ topics: window.topics, ids: window.ids }));
+      expect(seen).toEqual({ topics: ['t', 't', 'u', 'u'], ids });
+    },
+  );
+
   it('pauses while offline and resumes without loss when back online', async () => {
     await start({});
     await waitForState('open/sse');

@@ -33,6 +33,23 @@ describe.each([
   });
 });
 
+describe.each(['sse', 'long-poll', 'poll'] as const)('the topic of each event over %s', (transport) => {
+  it('tells the events of a multi-topic subscription apart, with the ids poll answers give', async () => {
+    const rec = record(app.url, { transport, topics: ['t', 'u'] });
+    cleanup.push(() => rec.sub.close());
+    await rec.until(() => rec.sub.lastEventId !== undefined, 'a start position');
+    const ids = [...(await app.publishMany('u', 0, 2)), ...(await app.publishMany('t', 2, 2))];
+    await rec.untilEvents(4);
+    expect(rec.events.map(({ id, topic }) => ({ id, topic }))).toEqual([
+      { id: ids[0], topic: 'u' },
+      { id: ids[1], topic: 'u' },
+      { id: ids[2], topic: 't' },
+      { id: ids[3], topic: 't' },
+    ]);
+    expect(rec.sub.lastEventId).toBe(ids[3]);
+  });
+});
+
 describe('subscription API', () => {
   it('works as an async iterator; breaking out closes it', async () => {
     const rec = record(app.url, { transport: 'sse' });

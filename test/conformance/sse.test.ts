@@ -88,6 +88,25 @@ describe.each(adapters)('SSE over $name', (adapter) => {
     expect(new Set(events.map((event) => event.id)).size).toBe(3);
   });
 
+  it("names each event's topic in its id: field, and takes the field back as Last-Event-ID", async () => {
+    const app = await start();
+    const first = await subscribe(`${app.url}?topic=a&topic=b`);
+    await vi.waitFor(() => expect(app.hub.stats().topics).toBe(2));
+    const ids = [await app.hub.publish('b', 'b1'), await app.hub.publish('a', 'a1')];
+    const events = await first.waitForEvents(2);
+    expect(events.map(({ id, topic }) => ({ id, topic }))).toEqual([
+      { id: ids[0], topic: 'b' },
+      { id: ids[1], topic: 'a' },
+    ]);
+    // What a native EventSource sends on reconnect: the whole field, topic included.
+    expect(first.lastEventId).toBe(`${ids[1]} a`);
+    first.close();
+    await app.hub.publish('b', 'b2');
+    const second = await subscribe(`${app.url}?topic=a&topic=b`, { 'last-event-id': `${ids[0]} b` });
+    const resumed = await second.waitForEvents(2);
+    expect(resumed.map((event) => event.data)).toEqual(['a1', 'b2']);
+  });
+
   it('resumes from the lastEventId query parameter, and the header wins over it', async () => {
     const app = await start();
     const ids = [];

@@ -1,16 +1,25 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
+/**
+ * A parsed SSE message, its `id:` field split into the event id and the topic the server
+ * puts after a space (`id: <epoch>-<seq> <topic>`; PROTOCOL.md).
+ */
+export interface SseEvent extends EventSourceMessage {
+  /** The event's topic; undefined on frames without one (resets). */
+  readonly topic?: string;
+}
+
 /** A parsed SSE message plus the comments (heartbeats) and retry values seen. */
 export interface SseConnection {
   readonly status: number;
   readonly headers: Headers;
-  readonly events: EventSourceMessage[];
+  readonly events: SseEvent[];
   readonly comments: string[];
   readonly retries: number[];
-  /** The id of the last `id:` field seen, like EventSource's lastEventId. */
+  /** The last `id:` field seen, as is (topic included), like EventSource's lastEventId. */
   readonly lastEventId: string | undefined;
   /** Resolves once `count` events arrived in total (rejects if the stream ends first). */
-  waitForEvents(count: number): Promise<EventSourceMessage[]>;
+  waitForEvents(count: number): Promise<SseEvent[]>;
   /** Resolves once a comment arrives whose text satisfies `test`. */
   waitForComment(test: (comment: string) => boolean): Promise<void>;
   /** Resolves when the server ends the stream. */
@@ -25,7 +34,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     headers: { accept: 'text/event-stream', ...headers },
     signal: controller.signal,
   });
-  const events: EventSourceMessage[] = [];
+  const events: SseEvent[] = [];
   const comments: string[] = [];
   const retries: number[] = [];
   let lastEventId: string | undefined;
@@ -36,7 +45,12 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const parser = createParser({
     onEvent(message) {
       if (message.id !== undefined) lastEventId = message.id;
-      events.push(message);
+      const space = message.id?.indexOf(' ') ?? -1;
+      events.push(
+        space === -1
+          ? message
+          : { ...message, id: message.id!.slice(0, space), topic: message.id!.slice(space + 1) },
+      );
       notify();
     },
     onComment(comment) {

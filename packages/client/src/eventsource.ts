@@ -1,4 +1,4 @@
-import type { Feed, Outcome } from './feed.js';
+import { type Feed, type Outcome, sseEvent } from './feed.js';
 import { endpoint, type RequestSettings } from './request.js';
 import type { StreamTiming } from './sse.js';
 import type { ResetInfo } from './types.js';
@@ -34,8 +34,7 @@ export function streamEventSource(
     };
     const stop = () => finish('aborted');
     const onMessage = (message: MessageEvent<string>) => {
-      if (message.lastEventId)
-        feed.accept({ id: message.lastEventId, event: message.type, data: message.data });
+      if (message.lastEventId) feed.accept(sseEvent(message.lastEventId, message.type, message.data));
     };
     source.onopen = () => {
       clearTimeout(watchdog);

@@ -24,3 +24,14 @@ export type Outcome =
   | 'unsupported'
   /** Stopped by the client. */
   | 'aborted';
+
+/**
+ * An event from an SSE `id:` field, which carries the topic after a space
+ * (`<epoch>-<seq> <topic>`, PROTOCOL.md): the id is the part before it, as poll answers give it.
+ */
+export function sseEvent(field: string, event: string, data: string): RawEvent {
+  const space = field.indexOf(' ');
+  return space === -1
+    ? { id: field, topic: '', event, data }
+    : { id: field.slice(0, space), topic: field.slice(space + 1), event, data };
+}

@@ -1,7 +1,10 @@
 import type { RawEvent } from './types.js';
 
-/** An event as the parser dispatches it: `id` only when the event carried one. */
-export type ParsedEvent = Omit<RawEvent, 'id'> & { readonly id: string | undefined };
+/**
+ * An event as the parser dispatches it: `id` is the whole `id:` field (Tidings puts the topic
+ * after the event id, see `sseEvent`), and only there when the event carried one.
+ */
+export type ParsedEvent = Omit<RawEvent, 'id' | 'topic'> & { readonly id: string | undefined };
 
 /**
  * A `text/event-stream` parser, per the WHATWG "interpreting an event stream" rules: lines

@@ -1,4 +1,4 @@
-import type { Feed, Outcome } from './feed.js';
+import { type Feed, type Outcome, sseEvent } from './feed.js';
 import { TidingsHttpError } from './http-error.js';
 import { endpoint, type RequestSettings, send } from './request.js';
 import { createSseParser } from './sse-parser.js';
@@ -56,7 +56,7 @@ export async function streamSse(
     const parse = createSseParser(
       ({ id, event, data }) => {
         if (event === 'reset') feed.reset(JSON.parse(data) as ResetInfo);
-        else if (id) feed.accept({ id, event, data });
+        else if (id) feed.accept(sseEvent(id, event, data));
       },
       (ms) => {
         timing.retryMs = ms;

@@ -161,7 +161,7 @@ export class Subscription<Events extends EventMap = EventMap> implements AsyncIt
     if (this.seen.size > SEEN_IDS) this.seen.delete(this.seen.values().next().value as string);
     this.feed.cursor = raw.id;
     this.relay?.({ t: 'event', event: raw });
-    const event = { id: raw.id, event: raw.event, data } as TidingsEvent<Events>;
+    const event = { id: raw.id, topic: raw.topic, event: raw.event, data } as TidingsEvent<Events>;
     for (const queue of this.queues) queue.push(event);
     this.wake();
     this.call('onEvent', event);

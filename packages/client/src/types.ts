@@ -19,6 +19,8 @@ export type TidingsEvent<Events extends EventMap = EventMap> = {
   [Name in keyof Events & string]: {
     /** The event's id: an opaque cursor, also usable as `lastEventId` to resume later. */
     readonly id: string;
+    /** The topic it was published on, on every transport: tells apart the events of a multi-topic subscription. */
+    readonly topic: string;
     /** The event name (`message` when the publisher gave none). */
     readonly event: Name;
     /** The payload, decoded per the `decode` option. */
@@ -37,6 +39,7 @@ export interface ResetInfo {
 /** An event as it comes off the wire, before decoding. */
 export interface RawEvent {
   readonly id: string;
+  readonly topic: string;
   readonly event: string;
   readonly data: string;
 }

@@ -9,6 +9,12 @@ describe('event ids', () => {
     expect(parseEventId(formatEventId(epoch, 42))).toEqual({ epoch, seq: 42 });
   });
 
+  it('reads the id of an SSE id: field, which carries the topic after a space', () => {
+    expect(parseEventId('abc-42 orders')).toEqual({ epoch: 'abc', seq: 42 });
+    expect(parseEventId(`abc-42 ${'t'.repeat(128)}`)).toEqual({ epoch: 'abc', seq: 42 });
+    expect(parseEventId('abc-42 user:7/inbox@eu.west_1-a')).toEqual({ epoch: 'abc', seq: 42 });
+  });
+
   it.each([
     '',
     'abc',
@@ -20,6 +26,11 @@ describe('event ids', () => {
     'abc-1\nid: injected',
     'abc-99999999999999999',
     `${'a'.repeat(40)}-1`,
+    'abc-1 ',
+    'abc-1  orders',
+    'abc-1 has space',
+    'abc-1 orders\nid: injected',
+    `abc-1 ${'t'.repeat(129)}`,
   ])('rejects %j as invalid-cursor', (id) => {
     expect(() => parseEventId(id)).toThrow(TidingsError);
     try {

@@ -11,16 +11,21 @@ export interface Cursor {
   readonly seq: number;
 }
 
-const ID = /^([a-z0-9]{1,32})-(0|[1-9][0-9]{0,15})$/;
+/** `<epoch>-<seq>`, optionally followed by ` <topic>` as SSE `id:` fields carry it (ignored here). */
+const ID = /^([a-z0-9]{1,32})-(0|[1-9][0-9]{0,15})(?: [A-Za-z0-9_.:@/-]{1,128})?$/;
 
-/** Longest event id / cursor accepted on the wire. */
-export const MAX_CURSOR_LENGTH = 49;
+/** Longest event id / cursor accepted on the wire: an id (49) and its topic (1 + 128), as on SSE. */
+export const MAX_CURSOR_LENGTH = 178;
 
 export function formatEventId(epoch: string, seq: number): string {
   return `${epoch}-${seq}`;
 }
 
-/** Parses an id; throws `invalid-cursor` (HTTP 400) when it is not one of ours. */
+/**
+ * Parses an id, or an SSE `id:` field with its topic (`<epoch>-<seq> <topic>`, the
+ * `Last-Event-ID` a native `EventSource` sends back); throws `invalid-cursor` (HTTP 400) when
+ * it is not one of ours.
+ */
 export function parseEventId(id: string): Cursor {
   const match = id.length <= MAX_CURSOR_LENGTH ? ID.exec(id) : null;
   const seq = match ? Number(match[2]) : Number.NaN;

@@ -19,6 +19,12 @@ describe('encodeEvent', () => {
     expect(encodeEvent({ id: 'e-2', event: undefined, data: '' }).toString()).toBe('id: e-2\ndata: \n\n');
   });
 
+  it("carries the event's topic in the id: field, after a space", () => {
+    const frame = encodeEvent({ id: 'e-4', topic: 'user:7/inbox', event: undefined, data: 'x' });
+    expect(frame.toString()).toBe('id: e-4 user:7/inbox\ndata: x\n\n');
+    expect(parse(frame)).toEqual([{ id: 'e-4 user:7/inbox', event: undefined, data: 'x' }]);
+  });
+
   it('round-trips through a spec parser, unicode included', () => {
     const data = 'ünïcødé 🎉\n  indented\n\ntrailing ';
     expect(parse(encodeEvent({ id: 'e-3', event: 'x', data }))).toEqual([{ id: 'e-3', event: 'x', data }]);

@@ -10,12 +10,16 @@ type FramedBuffer = Buffer & { [CHUNKED]?: Buffer };
 
 /**
  * Frames one event per the WHATWG SSE grammar: `id:`, optional `event:`, one `data:` line
- * per payload line, blank line. Ids and event names are validated upstream and never
- * contain CR or LF, so nothing can be injected through them; payload line breaks of any
- * kind (CRLF, CR, LF) become separate `data:` lines and decode back to LF.
+ * per payload line, blank line. The `id:` field carries the event's topic after a space,
+ * `id: <epoch>-<seq> <topic>`, so every SSE client (native `EventSource` included) can tell
+ * a multi-topic stream's events apart, and the whole field still resumes as `Last-Event-ID`
+ * (PROTOCOL.md, "The topic of an event"). Frames without a topic (resets) carry the bare id.
+ * Ids, topics and event names are validated upstream and never contain CR or LF, so nothing
+ * can be injected through them; payload line breaks of any kind (CRLF, CR, LF) become
+ * separate `data:` lines and decode back to LF.
  */
-export function encodeEvent(event: Pick<StoredEvent, 'id' | 'event' | 'data'>): Buffer {
-  let frame = `id: ${event.id}\n`;
+export function encodeEvent(event: Pick<StoredEvent, 'id' | 'event' | 'data'> & { topic?: string }): Buffer {
+  let frame = event.topic === undefined ? `id: ${event.id}\n` : `id: ${event.id} ${event.topic}\n`;
   if (event.event !== undefined) frame += `event: ${event.event}\n`;
   frame += LINE_BREAK.test(event.data)
     ? `data: ${event.data.split(LINE_BREAK).join('\ndata: ')}\n\n`
