@@ -32,10 +32,20 @@ export interface Subscriber {
   readonly bufferedBytes?: number;
 }
 
-/** Options of one {@link Hub.publish} call. */
-export interface PublishOptions {
+/**
+ * Event names mapped to payload types, e.g. `{ note: { text: string }; ping: null }`: the
+ * same map `subscribe<Events>()` of `@tidings/client` takes, so one type checks both sides.
+ * An event published without a name is `message`. Default: any name, any payload.
+ */
+export type EventMap = Record<string, unknown>;
+
+/** The payload type of event `Name` in `Events`. */
+export type EventData<Events extends EventMap, Name extends keyof Events> = Events[Name];
+
+/** Options of one {@link Hub.publish} call; `Name` is checked against the hub's {@link EventMap}. */
+export interface PublishOptions<Name extends string = string> {
   /** SSE event name (`event:` field); omitted means `message`. */
-  event?: string;
+  event?: Name;
 }
 
 /** The local subscribers of one topic, sharing one broker subscription. */
@@ -48,7 +58,7 @@ interface Channel {
  * The heart of Tidings: publishes through the broker and fans each event out to local
  * subscribers. One hub can serve any number of adapters (`realtime({ hub })`).
  */
-export class Hub {
+export class Hub<Events extends EventMap = EventMap> {
   readonly broker: Broker;
   readonly options: ResolvedHubOptions;
   /** The one heartbeat timer of this hub's SSE streams. */
@@ -96,7 +106,9 @@ export class Hub {
   }
 
   /**
-   * Publishes `data` on `topic` and resolves to the new event's id. Strings are sent as
+   * Publishes `data` on `topic` and resolves to the new event's id. With a typed hub
+   * (`createHub<Events>()`), `data` must be the payload type of `options.event` (of `message`
+   * when no event is given). Strings are sent as
    * they are; anything else is serialized with `JSON.stringify`, once, whatever the number
    * of subscribers. Throws a `TidingsError` for a bad topic or event name, an oversized
    * payload, or a broker that is unreachable.
@@ -107,7 +119,11 @@ export class Hub {
    * timeout, may have been stored just before and is then delivered once the broker is back
    * (docs/scaling-out.md, "What a rejected publish means").
    */
-  async publish(topic: string, data: unknown, options: PublishOptions = {}): Promise<string> {
+  async publish<Name extends keyof Events & string = 'message' & keyof Events>(
+    topic: string,
+    data: EventData<Events, Name>,
+    options: PublishOptions<Name> = {},
+  ): Promise<string> {
     if (this.closing) throw new TidingsError('shutting-down', 'The hub is closed');
     assertTopic(topic);
     if (options.event !== undefined) assertEventName(options.event);
@@ -323,7 +339,10 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Creates a {@link Hub}. */
-export function createHub(options: HubOptions = {}): Hub {
-  return new Hub(options);
+/**
+ * Creates a {@link Hub}. `Events` types `publish`: `createHub<Events>()` with the map the
+ * client's `subscribe<Events>()` takes. Throws a `TypeError` naming the first bad or unknown option.
+ */
+export function createHub<Events extends EventMap = EventMap>(options: HubOptions = {}): Hub<Events> {
+  return new Hub<Events>(options);
 }

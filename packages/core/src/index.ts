@@ -37,7 +37,14 @@ export {
   sendError,
 } from './handler.js';
 export { createHealthHandler, type HubHealth } from './health.js';
-export { createHub, Hub, type PublishOptions, type Subscriber } from './hub.js';
+export {
+  createHub,
+  type EventData,
+  type EventMap,
+  Hub,
+  type PublishOptions,
+  type Subscriber,
+} from './hub.js';
 export { type HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram } from './latency-histogram.js';
 export type {
   ConnectInfo,

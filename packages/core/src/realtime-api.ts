@@ -1,6 +1,6 @@
 import type { CloseOptions } from './drain.js';
 import type { HandlerOptions } from './handler.js';
-import { Hub, type PublishOptions } from './hub.js';
+import { type EventData, type EventMap, Hub, type PublishOptions } from './hub.js';
 import { ADAPTER_HINTS, HANDLER_SCHEMA, HUB_SCHEMA } from './option-schema.js';
 import type { HubOptions } from './options.js';
 import { check, checkOptions, type OptionSchema } from './validate.js';
@@ -9,16 +9,25 @@ import { check, checkOptions, type OptionSchema } from './validate.js';
  * What every adapter's `realtime(options)` takes: hub options (refused together with `hub`)
  * and who may subscribe to what. `Ctx` is the framework's request object.
  */
-export interface AdapterOptions<Ctx> extends HubOptions, HandlerOptions<Ctx> {
+export interface AdapterOptions<Ctx, Events extends EventMap = EventMap>
+  extends HubOptions,
+    HandlerOptions<Ctx> {
   /** Share an existing hub, e.g. one also served by another adapter. Default: a new hub. */
-  hub?: Hub;
+  hub?: Hub<Events>;
 }
 
-/** The hub API every adapter's `realtime()` result carries, whatever the framework. */
-export interface RealtimeApi {
-  readonly hub: Hub;
-  /** Publishes an event; see {@link Hub.publish}. */
-  publish(topic: string, data: unknown, options?: PublishOptions): Promise<string>;
+/**
+ * The hub API every adapter's `realtime()` result carries, whatever the framework. `Events`
+ * types `publish` (`realtime<Events>()`), as `subscribe<Events>()` types the client.
+ */
+export interface RealtimeApi<Events extends EventMap = EventMap> {
+  readonly hub: Hub<Events>;
+  /** Publishes an event; `data` must be the payload type of `options.event` (`message` by default). See {@link Hub.publish}. */
+  publish<Name extends keyof Events & string = 'message' & keyof Events>(
+    topic: string,
+    data: EventData<Events, Name>,
+    options?: PublishOptions<Name>,
+  ): Promise<string>;
   /** Ends every stream and long-poll, optionally spread over `graceMs`; see {@link Hub.close}. */
   close(options?: CloseOptions): Promise<void>;
 }
@@ -36,10 +45,10 @@ const HUB = check('a Hub from createHub()', (value) => value instanceof Hub);
  * Checks an adapter's options (a `TypeError` naming the first bad or unknown one), then
  * returns the given hub, or a new one from the options, with its API bound for the adapter.
  */
-export function realtimeApi(
-  options: AdapterOptions<never>,
+export function realtimeApi<Events extends EventMap = EventMap>(
+  options: AdapterOptions<never, Events>,
   adapter: AdapterSpec = { where: 'realtime()' },
-): RealtimeApi {
+): RealtimeApi<Events> {
   const { where } = adapter;
   checkOptions(
     where,
@@ -58,7 +67,7 @@ export function realtimeApi(
       `Tidings: option ${ignored.join(', ')} of ${where} would be ignored, since hub is given: set hub options where the hub is created, createHub({ ${ignored.join(', ')} })`,
     );
   }
-  const hub = given ?? new Hub(hubOptions, where);
+  const hub = given ?? new Hub<Events>(hubOptions, where);
   return {
     hub,
     publish: (topic, data, publishOptions) => hub.publish(topic, data, publishOptions),

@@ -22,7 +22,10 @@ export interface RealtimeOptions extends AdapterOptions<FastifyRequest> {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The Tidings hub API of this context: `publish`, `close`, `hub`. */
+    /**
+     * The Tidings hub API of this context: `publish`, `close`, `hub`. A decorator cannot be
+     * generic: type `publish` with your event map as `app.realtime as RealtimeApi<Events>`.
+     */
     realtime: RealtimeApi;
   }
 }
@@ -97,5 +100,5 @@ async function plugin(fastify: FastifyInstance, options: RealtimeOptions): Promi
 export const realtime = fastifyPlugin(plugin, { fastify: '5.x', name: '@tidings/fastify' });
 export default realtime;
 
-export type { HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
+export type { EventMap, HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
 export { createHub, Hub, TidingsError } from '@tidings/core';

@@ -1,10 +1,16 @@
-import { type AdapterOptions, createFetchHandler, type RealtimeApi, realtimeApi } from '@tidings/core';
+import {
+  type AdapterOptions,
+  createFetchHandler,
+  type EventMap,
+  type RealtimeApi,
+  realtimeApi,
+} from '@tidings/core';
 
 /** Options of {@link realtime}; `topics`/`authorize` receive the fetch `Request`. */
-export type RealtimeOptions = AdapterOptions<Request>;
+export type RealtimeOptions<Events extends EventMap = EventMap> = AdapterOptions<Request, Events>;
 
 /** A web-standard handler that serves SSE, poll and long-poll, with the hub's API attached. */
-export interface RealtimeFetchHandler extends RealtimeApi {
+export interface RealtimeFetchHandler<Events extends EventMap = EventMap> extends RealtimeApi<Events> {
   /** Answers the request; never rejects (bad input ends as a JSON error response). */
   (request: Request): Promise<Response>;
 }
@@ -24,11 +30,13 @@ export interface RealtimeFetchHandler extends RealtimeApi {
  * SSE streams are a `ReadableStream` body: backpressure comes from the stream's queue, and
  * the subscription ends when `request.signal` aborts or the runtime cancels the body.
  */
-export function realtime(options: RealtimeOptions = {}): RealtimeFetchHandler {
-  const api = realtimeApi(options);
+export function realtime<Events extends EventMap = EventMap>(
+  options: RealtimeOptions<Events> = {},
+): RealtimeFetchHandler<Events> {
+  const api = realtimeApi<Events>(options);
   const handle = createFetchHandler<Request>(api.hub, options);
   return Object.assign((request: Request) => handle(request, request), api);
 }
 
-export type { HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
+export type { EventMap, HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
 export { createHub, Hub, TidingsError } from '@tidings/core';

@@ -2,6 +2,7 @@ import {
   type AdapterOptions,
   check,
   createHandler,
+  type EventMap,
   type FrameworkResponse,
   type RealtimeApi,
   realtimeApi,
@@ -11,13 +12,13 @@ import {
 import type { Context, Next } from 'koa';
 
 /** Options of {@link realtime}; `topics`/`authorize` receive the Koa `ctx`. */
-export interface RealtimeOptions extends AdapterOptions<Context> {
+export interface RealtimeOptions<Events extends EventMap = EventMap> extends AdapterOptions<Context, Events> {
   /** Answer only this exact `ctx.path` and pass everything else on. Default: answer every request that reaches it (under koa-mount or a router). */
   path?: string;
 }
 
 /** Koa middleware that serves SSE, poll and long-poll, with the hub's API attached. */
-export interface RealtimeMiddleware extends RealtimeApi {
+export interface RealtimeMiddleware<Events extends EventMap = EventMap> extends RealtimeApi<Events> {
   (ctx: Context, next: Next): Promise<void>;
 }
 
@@ -57,8 +58,10 @@ const KOA = {
  * propagates like any middleware's: upstream `try/catch` sees it, Koa answers 500 and emits
  * it as the app's `error` event (and `onError` is called).
  */
-export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
-  const api = realtimeApi(options, KOA);
+export function realtime<Events extends EventMap = EventMap>(
+  options: RealtimeOptions<Events> = {},
+): RealtimeMiddleware<Events> {
+  const api = realtimeApi<Events>(options, KOA);
   // A throwing topics()/authorize()/… propagates: Koa answers it and emits it as the app's 'error' event.
   const handle = createHandler<Context>(api.hub, options, { rethrow: true });
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
@@ -68,5 +71,5 @@ export function realtime(options: RealtimeOptions = {}): RealtimeMiddleware {
   return Object.assign(middleware, api);
 }
 
-export type { HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
+export type { EventMap, HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
 export { createHub, Hub, TidingsError } from '@tidings/core';

@@ -1,6 +1,7 @@
 import {
   type AdapterOptions,
   createNodeHandler,
+  type EventMap,
   type NodeRequest,
   type NodeResponse,
   type RealtimeApi,
@@ -8,10 +9,10 @@ import {
 } from '@tidings/core';
 
 /** Options of {@link realtime}; `topics`/`authorize` receive the node request. */
-export type RealtimeOptions = AdapterOptions<NodeRequest>;
+export type RealtimeOptions<Events extends EventMap = EventMap> = AdapterOptions<NodeRequest, Events>;
 
 /** A request listener that serves SSE, poll and long-poll, with the hub's API attached. */
-export interface RealtimeListener extends RealtimeApi {
+export interface RealtimeListener<Events extends EventMap = EventMap> extends RealtimeApi<Events> {
   /** Answers the request; never rejects (bad input ends as a JSON error response). */
   (req: NodeRequest, res: NodeResponse): Promise<void>;
 }
@@ -32,11 +33,20 @@ export interface RealtimeListener extends RealtimeApi {
  * It answers every request handed to it; routing is the app's. On HTTP/2 it sends no
  * connection-specific headers, and a stream reset by the client (RST_STREAM) ends the subscription.
  */
-export function realtime(options: RealtimeOptions = {}): RealtimeListener {
-  const api = realtimeApi(options);
+export function realtime<Events extends EventMap = EventMap>(
+  options: RealtimeOptions<Events> = {},
+): RealtimeListener<Events> {
+  const api = realtimeApi<Events>(options);
   const handle = createNodeHandler<NodeRequest>(api.hub, options);
   return Object.assign((req: NodeRequest, res: NodeResponse) => handle(req, res, req), api);
 }
 
-export type { HubOptions, NodeRequest, NodeResponse, PublishOptions, RealtimeApi } from '@tidings/core';
+export type {
+  EventMap,
+  HubOptions,
+  NodeRequest,
+  NodeResponse,
+  PublishOptions,
+  RealtimeApi,
+} from '@tidings/core';
 export { createHub, Hub, TidingsError } from '@tidings/core';
