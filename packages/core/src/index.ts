@@ -87,6 +87,7 @@ export type { HubOptions, PollAdviceOptions } from './options.js';
 export type { PollBody, PollEvent } from './poll.js';
 export { PublishIds } from './publish-ids.js';
 export { type AdapterOptions, type AdapterSpec, type RealtimeApi, realtimeApi } from './realtime-api.js';
+export { markServed, type Served, servedBy, warnServedTwice } from './served-path.js';
 export type { SlowConsumerOption, SlowConsumerPolicy } from './slow-consumer.js';
 export { encodeEvent } from './sse-encoder.js';
 export {

@@ -115,6 +115,12 @@ export class Lifecycle {
     if (onPublish) this.call(() => onPublish(info));
   }
 
+  /** Logs a configuration mistake found while serving (e.g. two hubs on one path); false without a logger. */
+  warn(fields: Record<string, unknown>, message: string): boolean {
+    this.options.logger?.warn(fields, message);
+    return this.options.logger !== undefined;
+  }
+
   /** The broker reported it is connected again. */
   brokerReconnected(): void {
     this.options.logger?.info({}, 'tidings broker reconnected');

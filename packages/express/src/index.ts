@@ -2,10 +2,12 @@ import {
   type AdapterOptions,
   createNodeHandler,
   type EventMap,
+  markServed,
   type RealtimeApi,
   realtimeApi,
 } from '@tidings/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { checkServedTwice } from './served-twice.js';
 
 /** Options of {@link realtime}; `topics`/`authorize` receive the Express `req`. */
 export interface RealtimeOptions<Events extends EventMap = EventMap>
@@ -32,6 +34,8 @@ export interface RealtimeMiddleware<Events extends EventMap = EventMap>
  * Mounted with `app.use`, it answers its mount path only and passes sub-paths on (`next()`).
  * An error thrown by `topics`, `authorize`, `connectionKey`, `publicTopics` or `auth` goes to
  * `next(err)`, so the app's error middleware answers and logs it (and `onError` is called).
+ * A second `realtime()` with another hub on the same path is warned about once, at the
+ * first request: only the first one answers there.
  */
 export function realtime<Events extends EventMap = EventMap>(
   options: RealtimeOptions<Events> = {},
@@ -39,11 +43,16 @@ export function realtime<Events extends EventMap = EventMap>(
   const api = realtimeApi<Events>(options);
   // A throwing topics()/authorize()/… goes to next(err): the app's error middleware answers it.
   const handle = createNodeHandler<Request>(api.hub, options, { rethrow: true });
+  let checked = false;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.route === undefined && req.path !== '/') next();
-    else handle(req, res, req).catch(next);
+    if (req.route === undefined && req.path !== '/') return next();
+    if (!checked) {
+      checked = true;
+      checkServedTwice(req, api.hub);
+    }
+    handle(req, res, req).catch(next);
   };
-  return Object.assign(middleware, api);
+  return markServed(Object.assign(middleware, api), { hub: api.hub });
 }
 
 export type { EventMap, HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';

@@ -4,10 +4,13 @@ import {
   createHandler,
   type EventMap,
   type FrameworkResponse,
+  markServed,
   type RealtimeApi,
   realtimeApi,
+  servedBy,
   toFrameworkSink,
   toRealtimeRequest,
+  warnServedTwice,
 } from '@tidings/core';
 import type { Context, Next } from 'koa';
 
@@ -56,7 +59,9 @@ const KOA = {
  * and writes to `ctx.res` itself, so nothing downstream or upstream can buffer or end it.
  * An error thrown by `topics`, `authorize`, `connectionKey`, `publicTopics` or `auth`
  * propagates like any middleware's: upstream `try/catch` sees it, Koa answers 500 and emits
- * it as the app's `error` event (and `onError` is called).
+ * it as the app's `error` event (and `onError` is called). With `path`, a second
+ * `realtime({ path })` with another hub on the same path is warned about once, at the first
+ * request: only the first one answers there.
  */
 export function realtime<Events extends EventMap = EventMap>(
   options: RealtimeOptions<Events> = {},
@@ -64,11 +69,21 @@ export function realtime<Events extends EventMap = EventMap>(
   const api = realtimeApi<Events>(options, KOA);
   // A throwing topics()/authorize()/… propagates: Koa answers it and emits it as the app's 'error' event.
   const handle = createHandler<Context>(api.hub, options, { rethrow: true });
+  let checked = options.path === undefined;
   const middleware = async (ctx: Context, next: Next): Promise<void> => {
     if (options.path !== undefined && ctx.path !== options.path) return next();
+    if (!checked) {
+      checked = true;
+      // Another realtime({ path }) with another hub on this path never sees a request.
+      const twice = ctx.app.middleware.some((other) => {
+        const served = servedBy(other);
+        return served !== undefined && served.path === options.path && served.hub !== api.hub;
+      });
+      if (twice) warnServedTwice(ctx.app, ctx.path, api.hub);
+    }
     await handle(toRealtimeRequest(ctx.req), toFrameworkSink(ctx.res, koaResponse, ctx), ctx);
   };
-  return Object.assign(middleware, api);
+  return markServed(Object.assign(middleware, api), { hub: api.hub, path: options.path });
 }
 
 export type { EventMap, HubOptions, PublishOptions, RealtimeApi } from '@tidings/core';
