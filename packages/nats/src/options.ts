@@ -51,8 +51,10 @@ export interface ResolvedNatsOptions {
   readonly now: () => number;
 }
 
-const notInJetStream = (option: string) =>
-  check('', () => `nothing: ${option} does not apply to JetStream (see NatsBrokerOptions.retention)`);
+const notInJetStream = (option: string) => {
+  const takes = `nothing: ${option} does not apply to JetStream (leave it out)`;
+  return check(takes, () => takes);
+};
 
 /** What each option takes (docs/options.md). */
 export const NATS_SCHEMA: OptionSchema = {

@@ -33,7 +33,10 @@ export interface RedisBrokerOptions {
   now?: () => number;
 }
 
-const notInRedis = (option: string, why: string) => check(why, () => `nothing: ${option} ${why}`);
+const notInRedis = (option: string, why: string) => {
+  const takes = `nothing: ${option} ${why}`;
+  return check(takes, () => takes);
+};
 
 /** What each option takes; checked by {@link RedisBroker}'s constructor (docs/options.md). */
 export const REDIS_SCHEMA: OptionSchema = {
