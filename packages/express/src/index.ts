@@ -45,7 +45,10 @@ export function realtime<Events extends EventMap = EventMap>(
   const handle = createNodeHandler<Request>(api.hub, options, { rethrow: true });
   let checked = false;
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.route === undefined && req.path !== '/') return next();
+    if (req.route === undefined && req.path !== '/') {
+      next();
+      return;
+    }
     if (!checked) {
       checked = true;
       checkServedTwice(req, api.hub);
