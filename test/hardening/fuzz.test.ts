@@ -61,7 +61,7 @@ describe('payloads and event names survive the wire', () => {
           const seen = stream.events.length;
           const id = await served.hub.publish('fuzz', payload, { event });
           const [received] = (await stream.waitForEvents(seen + 1)).slice(seen);
-          expect(received).toEqual({ id, event, data: sseView(payload) });
+          expect(received).toEqual({ id, topic: 'fuzz', event, data: sseView(payload) });
           const page = await pollFrom(cursor);
           const stored = utf8RoundTrip(payload);
           expect(page.events).toEqual([{ id, topic: 'fuzz', event: event ?? 'message', data: stored }]);

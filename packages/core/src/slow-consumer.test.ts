@@ -3,7 +3,8 @@ import type { StoredEvent } from './broker.js';
 import { Backlog, behindBytes, policyFor } from './slow-consumer.js';
 import { encodeEvent } from './sse-encoder.js';
 
-const event = (seq: number, topic = 't'): StoredEvent => ({
+/** Topics of two characters, like `t0`…`t2` below: the frame carries the topic in its id: field. */
+const event = (seq: number, topic = 'tt'): StoredEvent => ({
   id: `e-${String(seq).padStart(6, '0')}`, // one frame length for every event
   seq,
   topic,
