@@ -1,6 +1,13 @@
 import { OutgoingMessage } from 'node:http';
 import { Socket } from 'node:net';
-import { createHub, createNodeHandler, encodeEvent, type Hub, toResponseSink } from '@tidings/core';
+import {
+  createHub,
+  createNodeHandler,
+  encodeEvent,
+  formatEventId,
+  type Hub,
+  toResponseSink,
+} from '@tidings/core';
 import { realtime } from '@tidings/express';
 import compression from 'compression';
 import express from 'express';
@@ -128,5 +135,37 @@ describe('the delivery hot path', () => {
       res.end(String(ownFunctions.length));
     });
     expect(await (await fetch(server.url)).text()).toBe('0');
+  });
+});
+
+describe('the long-poll wake path', () => {
+  type PollBody = { events: { id: string; data: string }[] };
+
+  /** Opens `count` long-polls on `query` from the hub's head; resolves to their bodies. */
+  async function longPolls(url: string, query: string, count: number): Promise<Promise<PollBody>[]> {
+    const { epoch, seq } = await (hub as Hub).broker.head();
+    const cursor = formatEventId(epoch, seq);
+    return Array.from({ length: count }, () =>
+      fetch(`${url}?${query}&cursor=${cursor}`, { headers: { prefer: 'wait=30' } }).then((res) => res.json()),
+    );
+  }
+
+  it('reads history once for every long-poll woken by the same event, not once per waiter', async () => {
+    hub = createHub();
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    const waiting = [
+      ...(await longPolls(server.url, 'topic=a', 20)),
+      ...(await longPolls(server.url, 'topic=a&topic=b', 10)),
+    ];
+    await vi.waitFor(() => expect(hub?.stats().connections.longPoll).toBe(30), { timeout: 20_000 });
+    const history = vi.spyOn(hub.broker, 'history');
+
+    const id = await hub.publish('a', 'wake');
+    const bodies = await Promise.all(waiting);
+
+    for (const body of bodies) expect(body.events).toEqual([expect.objectContaining({ id, data: 'wake' })]);
+    // One read per batch: the `a` waiters share one, the `a`+`b` waiters another.
+    expect(history).toHaveBeenCalledTimes(2);
   });
 });

@@ -6,6 +6,7 @@ import { adviseRetryMs } from './poll-advice.js';
 import type { ParsedRequest } from './request.js';
 import type { DisconnectReason } from './stats.js';
 import type { ResponseSink } from './transport.js';
+import { WakeReads } from './wake-reads.js';
 
 /** One event in a poll response body. */
 export interface PollEvent {
@@ -37,8 +38,11 @@ class LongPollWaiter implements Subscriber {
   private signalled = false;
   /** Set when the connection was ended from outside (client gone, hub closing). */
   endedBy: DisconnectReason | undefined;
+  /** Sequence number of the newest event that woke this waiter (0 before any). */
+  wokenBy = 0;
 
-  deliver(_event: StoredEvent, _frame: Buffer): void {
+  deliver(event: StoredEvent, _frame: Buffer): void {
+    if (event.seq > this.wokenBy) this.wokenBy = event.seq;
     this.signal('event');
   }
 
@@ -72,6 +76,17 @@ class LongPollWaiter implements Subscriber {
   }
 }
 
+const wakeReadsOf = new WeakMap<Hub, WakeReads>();
+
+function wakeReads(hub: Hub): WakeReads {
+  let reads = wakeReadsOf.get(hub);
+  if (!reads) {
+    reads = new WakeReads(hub.broker, hub.options.maxReplay);
+    wakeReadsOf.set(hub, reads);
+  }
+  return reads;
+}
+
 /**
  * Answers a poll (`wait` 0) or long-poll. The waiter joins its topics before history is read,
  * so an event published in between wakes it instead of slipping through.
@@ -99,17 +114,23 @@ export async function respondPoll(
     let result: HistoryResult = { reset: false, events: [], more: false };
     let readHistory = request.cursor !== null;
     let timedOut = false;
+    /** True once a wake's read is shared with the other waiters woken by the same event. */
+    let woken = false;
     for (;;) {
-      if (readHistory) result = await hub.broker.history(topics, position, hub.options.maxReplay);
+      if (readHistory) {
+        result = woken
+          ? await wakeReads(hub).read(topics, position, waiter.wokenBy)
+          : await hub.broker.history(topics, position, hub.options.maxReplay);
+      }
       if (result.reset || result.events.length > 0 || !long) break;
       const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()));
       if (woke === 'closed') return;
       timedOut = woke === 'timeout';
       if (timedOut) break;
-      readHistory = true;
+      readHistory = woken = true;
     }
     if (result.reset) position = result.head;
-    send(hub, sink, connection, request, cacheControl, position, result, waitMs, timedOut);
+    send(hub, sink, connection, request, cacheControl, position, result, waitMs, timedOut, woken);
   } catch (error) {
     failed = true;
     hub.brokerFailed(error, connection.id);
@@ -121,6 +142,19 @@ export async function respondPoll(
   }
 }
 
+/** A poll body as sent: serialized once per history result and retry advice. */
+interface SerializedBody {
+  readonly retryAfterMs: number;
+  readonly json: string;
+  readonly bytes: number;
+}
+
+/** Bodies of shared wake reads: every long-poll woken by one event sends the same bytes. */
+const sharedBodies = new WeakMap<HistoryResult, SerializedBody>();
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const VARY = 'Accept, Last-Event-ID';
+
 function send(
   hub: Hub,
   sink: ResponseSink,
@@ -131,40 +165,69 @@ function send(
   result: HistoryResult,
   waitMs: number,
   timedOut: boolean,
+  shared: boolean,
 ): void {
   const events = result.reset ? [] : result.events;
   const last = events.at(-1);
   const cursor = formatEventId(position.epoch, last ? last.seq : position.seq);
   const retryAfterMs = adviseRetryMs(hub, connection.topics, events.length, !result.reset && result.more);
   const etag = `"${cursor}"`;
-  const headers: Record<string, string> = {
-    etag,
-    vary: 'Accept, Last-Event-ID',
-    'cache-control': cacheControl,
-    'tidings-retry-after-ms': String(retryAfterMs),
-    [CONNECTION_ID_HEADER]: connection.id,
-  };
-  if (waitMs > 0) headers['preference-applied'] = `wait=${Math.round(waitMs / 1000)}`;
+  const retry = String(retryAfterMs);
   if (!result.reset && events.length === 0 && matches(request.ifNoneMatch, etag)) {
     hub.countPoll(timedOut ? 'timeout' : 'notModified');
+    const headers: Record<string, string> = {
+      etag,
+      vary: VARY,
+      'cache-control': cacheControl,
+      'tidings-retry-after-ms': retry,
+      [CONNECTION_ID_HEADER]: connection.id,
+    };
+    if (waitMs > 0) headers['preference-applied'] = preferenceApplied(waitMs);
     sink.writeHead(304, headers);
     sink.end();
     return;
   }
-  const body: PollBody = { events: events.map(toPollEvent), cursor, retryAfterMs };
-  if (result.reset) {
-    body.reset = true;
-    body.reason = result.reason;
-    hub.count('resets');
-  }
+  if (result.reset) hub.count('resets');
   hub.count('replayed', events.length);
   hub.countPoll(timedOut ? 'timeout' : 'ok');
   connection.delivered = events.length;
   connection.lastEventId = last?.id;
+  let body = shared ? sharedBodies.get(result) : undefined;
+  if (body?.retryAfterMs !== retryAfterMs) {
+    body = serialize(events, cursor, retryAfterMs, result);
+    if (shared) sharedBodies.set(result, body);
+  }
+  hub.countWritten(body.bytes);
+  const headers: Record<string, string> = {
+    'content-type': JSON_TYPE,
+    etag,
+    vary: VARY,
+    'cache-control': cacheControl,
+    'tidings-retry-after-ms': retry,
+    [CONNECTION_ID_HEADER]: connection.id,
+  };
+  if (waitMs > 0) headers['preference-applied'] = preferenceApplied(waitMs);
+  sink.writeHead(200, headers);
+  sink.end(body.json);
+}
+
+function serialize(
+  events: readonly StoredEvent[],
+  cursor: string,
+  retryAfterMs: number,
+  result: HistoryResult,
+): SerializedBody {
+  const body: PollBody = { events: events.map(toPollEvent), cursor, retryAfterMs };
+  if (result.reset) {
+    body.reset = true;
+    body.reason = result.reason;
+  }
   const json = JSON.stringify(body);
-  hub.countWritten(Buffer.byteLength(json));
-  sink.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8' });
-  sink.end(json);
+  return { retryAfterMs, json, bytes: Buffer.byteLength(json) };
+}
+
+function preferenceApplied(waitMs: number): string {
+  return `wait=${Math.round(waitMs / 1000)}`;
 }
 
 function toPollEvent(event: StoredEvent): PollEvent {
