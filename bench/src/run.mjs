@@ -1,10 +1,10 @@
 /**
  * The benchmark runner: `npm run bench [-- --quick] [--repeats N] [--scenarios a,b]
- * [--contenders a,b] [--set scenario.key=value] [--write]`.
+ * [--contenders a,b] [--set scenario.key=value] [--profile dir] [--write]`.
  *
  * Every scenario starts each contender's server in a fresh process pinned to CPU 0 and
  * drives it from one load-generator process pinned to CPU 1, alternating contenders
- * (A B C A B C …) over the repeats, then reports medians and ratios to the floor.
+ * (A B C A B C …) over the repeats, then reports medians and ratios to each contender's baseline.
  * `--write` also writes bench/RESULTS.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -36,9 +36,37 @@ const QUICK = {
   'resume-storm': { clients: 300, behind: 100, bytes: 128 },
   'fast-readers': { readers: 4, burst: 40, seconds: 1, bytes: 1024 },
 };
-const SSE_CONTENDERS = ['floor', 'tidings-node', 'tidings-express', 'better-sse'];
+/**
+ * Contenders in alternation order, each hand-written baseline before the Tidings adapter
+ * measured against it. `floor` is the hand-written node:http server; `express`, `koa` and
+ * `fastify` do the same job hand-written in their framework.
+ */
+const ALL_CONTENDERS = [
+  'floor',
+  'tidings-node',
+  'express',
+  'tidings-express',
+  'koa',
+  'tidings-koa',
+  'fastify',
+  'tidings-fastify',
+  'better-sse',
+];
+/** What each contender's ratio is taken against: every adapter against its own framework. */
+const BASELINE_OF = {
+  'tidings-node': 'floor',
+  express: 'floor',
+  'tidings-express': 'express',
+  koa: 'floor',
+  'tidings-koa': 'koa',
+  fastify: 'floor',
+  'tidings-fastify': 'fastify',
+  'better-sse': 'floor',
+};
+/** A contender's baseline; Tidings under a slow-consumer policy (`tidings-node:<policy>`) is compared with the floor. */
+const baselineOf = (contender) => BASELINE_OF[contender] ?? (contender === 'floor' ? undefined : 'floor');
 /** better-sse has no poll, long-poll or replay: it sits those scenarios out. */
-const FULL_CONTENDERS = ['floor', 'tidings-node', 'tidings-express'];
+const FULL_CONTENDERS = ALL_CONTENDERS.filter((c) => c !== 'better-sse');
 /** Tidings under each slow-consumer policy (`<contender>:<policy>` sets the hub's `slowConsumer`). */
 const POLICY_CONTENDERS = [
   'floor',
@@ -49,10 +77,10 @@ const POLICY_CONTENDERS = [
 /** Publish rates of the fast-readers scenario, events/s. */
 const FAST_READER_RATES = [1_000, 2_000];
 const CONTENDERS_OF = {
-  idle: SSE_CONTENDERS,
-  broadcast: SSE_CONTENDERS,
-  saturate: SSE_CONTENDERS,
-  'per-user': SSE_CONTENDERS,
+  idle: ALL_CONTENDERS,
+  broadcast: ALL_CONTENDERS,
+  saturate: ALL_CONTENDERS,
+  'per-user': ALL_CONTENDERS,
   poll: FULL_CONTENDERS,
   'long-poll': FULL_CONTENDERS,
   'resume-storm': FULL_CONTENDERS,
@@ -76,6 +104,8 @@ for (let i = 0; i < argv.length; i++) {
 const repeats = Number(option('repeats') ?? (quick ? 1 : 3));
 const scenarios = option('scenarios')?.split(',') ?? Object.keys(sizes);
 const onlyContenders = option('contenders')?.split(',');
+/** `--profile <dir>`: each server process writes a V8 CPU profile under `<dir>/<scenario>-<contender>-<round>/`. */
+const profileDir = option('profile');
 const hasTaskset = (() => {
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
@@ -86,9 +116,10 @@ const hasTaskset = (() => {
 })();
 
 /** Starts `node <script>` through a shell that raises the fd limit, pinned to `cpu`, with IPC. */
-function startProcess(script, args, cpu) {
+function startProcess(script, args, cpu, nodeFlags = []) {
   const pin = hasTaskset ? `taskset -c ${cpu} ` : '';
-  const command = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${pin}"${process.execPath}" --expose-gc "${here(script)}" ${args.join(' ')}`;
+  const flags = ['--expose-gc', ...nodeFlags].join(' ');
+  const command = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${pin}"${process.execPath}" ${flags} "${here(script)}" ${args.join(' ')}`;
   const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();
   let nextId = 0;
@@ -231,6 +262,7 @@ const SCENARIOS = {
     const head = await server.call('head');
     await lg.call('longPollOpen', { port, count: waiters, path: `/realtime?topic=lp&cursor=${head}` });
     await waitFor(async () => (await server.call('waiting')) >= waiters, 30_000);
+    await server.call('stats'); // a full GC first: request-setup garbage is not a wake-up cost
     const { firstUs } = await server.call('fill', { topic: 'lp', count: 1, bytes: 128 });
     const r = await lg.call('longPollWait', { count: waiters, publishUs: firstUs, timeoutMs: 30_000 });
     return {
@@ -292,6 +324,8 @@ function versions() {
     '@tidings/core': read('../../packages/core/package.json'),
     'better-sse': read('../../node_modules/better-sse/package.json'),
     express: read('../../node_modules/express/package.json'),
+    koa: read('../../node_modules/koa/package.json'),
+    fastify: read('../../node_modules/fastify/package.json'),
   };
 }
 
@@ -329,17 +363,16 @@ const isFaultCount = (metric) =>
 /** Delivery ratios: the table shows the worst run (the lowest), with its ratio to the floor. */
 const isDeliveryRatio = (metric) => metric.startsWith('delivered %');
 
-/** One markdown table per scenario: medians (worst runs for faults), and each contender's ratio to the floor. */
+/** One markdown table per scenario: medians (worst runs for faults), and each contender's ratio to its baseline. */
 function tables(results) {
   const out = [];
   for (const [scenario, byContender] of Object.entries(results)) {
-    const floor = byContender.floor;
     const metrics = Object.keys(Object.values(byContender)[0][0]);
     out.push(
       `### ${scenario}`,
       '',
-      `| contender | ${metrics.join(' | ')} |`,
-      `|---|${metrics.map(() => '---:').join('|')}|`,
+      `| contender | vs | ${metrics.join(' | ')} |`,
+      `|---|---|${metrics.map(() => '---:').join('|')}|`,
     );
     for (const [contender, runs] of Object.entries(byContender)) {
       const cells = metrics.map((metric) => {
@@ -347,12 +380,12 @@ function tables(results) {
         if (isFaultCount(metric)) return String(Math.max(...values));
         const summary = isDeliveryRatio(metric) ? (v) => Math.min(...v) : median;
         const value = summary(values);
-        const base = floor && summary(floor.map((run) => run[metric]));
-        return contender !== 'floor' && base
-          ? `${format(value)} (${(value / base).toFixed(2)}×)`
-          : format(value);
+        const baseRuns = byContender[baselineOf(contender)];
+        const base = baseRuns && summary(baseRuns.map((run) => run[metric]));
+        return base ? `${format(value)} (${(value / base).toFixed(2)}×)` : format(value);
       });
-      out.push(`| ${contender} | ${cells.join(' | ')} |`);
+      const vs = byContender[baselineOf(contender)] ? baselineOf(contender) : '';
+      out.push(`| ${contender} | ${vs} | ${cells.join(' | ')} |`);
     }
     out.push('');
   }
@@ -369,7 +402,11 @@ for (const scenario of scenarios) {
   for (let round = 0; round < repeats; round++) {
     for (const contender of contenders) {
       const runStarted = Date.now();
-      const server = startProcess('server.mjs', [contender], 0);
+      const profile = profileDir && [
+        `--cpu-prof`,
+        `--cpu-prof-dir=${profileDir}/${scenario}-${contender}-${round + 1}`,
+      ];
+      const server = startProcess('server.mjs', [contender], 0, profile || []);
       const { port } = await server.ready;
       try {
         const metrics = await SCENARIOS[scenario](server, loadgen, port, sizes[scenario]);
@@ -396,7 +433,7 @@ const report = [
   `- Versions: ${Object.entries(versions())
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')}`,
-  `- Command: \`${command}\` (${repeats} repeat${repeats > 1 ? 's' : ''}, contenders alternating; cells are medians, (n×) is the ratio to the floor; \`lost\`/\`disordered\`/\`missed\`/\`resets\` and \`delivered %\` are the worst run)`,
+  `- Command: \`${command}\` (${repeats} repeat${repeats > 1 ? 's' : ''}, contenders alternating; cells are medians, (n×) is the ratio to the contender named under \`vs\` (its own framework's hand-written baseline; the node:http \`floor\` for the hand-written framework routes); \`lost\`/\`disordered\`/\`missed\`/\`resets\` and \`delivered %\` are the worst run)`,
   `- Sizes: \`${JSON.stringify(Object.fromEntries(scenarios.map((s) => [s, sizes[s]])))}\``,
   `- Took ${Math.round((Date.now() - started) / 1000)} s`,
   '',
