@@ -157,7 +157,7 @@ const commands = {
     const elapsed = (nowUs() - started) / 1e6;
     await until(() => finished.length === conns, 5000);
     closeAll();
-    return { perSec: total / elapsed, statuses };
+    return { perSec: total / elapsed, total, statuses };
   },
 
   /** Opens `count` long-polls on `path`; resolves once every request is written. */

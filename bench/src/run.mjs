@@ -21,7 +21,7 @@ const FULL = {
   broadcast: { subscribers: 1_000, rate: 20, seconds: 10, bytes: 128 },
   saturate: { subscribers: 10_000, events: 20, bytes: 128 },
   'per-user': { subscribers: 10_000, rate: 2_000, seconds: 5, bytes: 128 },
-  poll: { conns: 32, seconds: 3 },
+  poll: { conns: 32, seconds: 1, slices: 5 },
   'long-poll': { waiters: 5_000 },
   'resume-storm': { clients: 5_000, behind: 100, bytes: 128 },
   'fast-readers': { readers: 10, burst: 40, seconds: 5, bytes: 1024 },
@@ -31,7 +31,7 @@ const QUICK = {
   broadcast: { subscribers: 200, rate: 20, seconds: 1, bytes: 128 },
   saturate: { subscribers: 1_000, events: 20, bytes: 128 },
   'per-user': { subscribers: 1_000, rate: 500, seconds: 1, bytes: 128 },
-  poll: { conns: 16, seconds: 0.5 },
+  poll: { conns: 16, seconds: 0.3, slices: 3 },
   'long-poll': { waiters: 500 },
   'resume-storm': { clients: 300, behind: 100, bytes: 128 },
   'fast-readers': { readers: 4, burst: 40, seconds: 1, bytes: 1024 },
@@ -164,6 +164,24 @@ const integrity = (r) => ({ lost: r.missing, disordered: r.late });
 /** The client-side latency percentiles of a delivery scenario, as table columns. */
 const latencyColumns = (ms) => ({ 'p50 ms': ms.p50, 'p99 ms': ms.p99, 'p999 ms': ms.p999, 'max ms': ms.max });
 
+/**
+ * Scenarios whose servers all run at once, measured in short slices that alternate between
+ * contenders (A B C A B C … within one round): on a shared machine, every contender then sees
+ * the same background load, which whole-process alternation cannot promise for runs this
+ * short. `setup` runs once per server; its result is passed to every slice. The first slice
+ * of each contender warms it up and is not counted.
+ */
+const INTERLEAVED = {
+  poll: {
+    async setup(server) {
+      const before = await server.call('head');
+      await server.call('fill', { topic: 'p', count: 1, bytes: 128 });
+      return { before };
+    },
+    slices: (size) => size.slices,
+  },
+};
+
 const SCENARIOS = {
   async idle(server, lg, port, { conns, settleMs }) {
     await server.call('stats');
@@ -230,26 +248,21 @@ const SCENARIOS = {
     };
   },
 
-  async poll(server, lg, port, { conns, seconds }) {
-    const before = await server.call('head');
-    await server.call('fill', { topic: 'p', count: 1, bytes: 128 });
+  /** Interleaved (see {@link INTERLEAVED}): one slice of both poll paths, after `pollSetup`. */
+  async poll(server, lg, port, { conns, seconds }, { before }) {
     const durationMs = seconds * 1000;
-    const notModified = await lg.call('poll', {
-      port,
-      conns,
-      durationMs,
-      path: '/realtime?topic=p',
-      conditional: true,
-    });
-    const full = await lg.call('poll', {
-      port,
-      conns,
-      durationMs,
-      path: `/realtime?topic=p&cursor=${before}`,
-    });
+    const run = async (options) => {
+      const cpu0 = cpuUs(server.pid);
+      const r = await lg.call('poll', { port, conns, durationMs, ...options });
+      return { ...r, cpuPerReq: (cpuUs(server.pid) - cpu0) / r.total };
+    };
+    const notModified = await run({ path: '/realtime?topic=p', conditional: true });
+    const full = await run({ path: `/realtime?topic=p&cursor=${before}` });
     return {
       '304 req/s': notModified.perSec,
+      '304 CPU µs/req': notModified.cpuPerReq,
       '200 req/s': full.perSec,
+      '200 CPU µs/req': full.cpuPerReq,
       'wrong status':
         (notModified.statuses[304] ? 0 : 1) +
         (full.statuses[200] ? 0 : 1) +
@@ -263,12 +276,15 @@ const SCENARIOS = {
     await lg.call('longPollOpen', { port, count: waiters, path: `/realtime?topic=lp&cursor=${head}` });
     await waitFor(async () => (await server.call('waiting')) >= waiters, 30_000);
     await server.call('stats'); // a full GC first: request-setup garbage is not a wake-up cost
+    const cpu0 = cpuUs(server.pid);
     const { firstUs } = await server.call('fill', { topic: 'lp', count: 1, bytes: 128 });
     const r = await lg.call('longPollWait', { count: waiters, publishUs: firstUs, timeoutMs: 30_000 });
+    const cpu = cpuUs(server.pid) - cpu0;
     return {
       'wake p50 ms': r.wakeMs.p50,
       'wake p99 ms': r.wakeMs.p99,
       'wake max ms': r.wakeMs.max,
+      'wake CPU µs/waiter': cpu / waiters,
       lost: waiters - r.withEvent,
     };
   },
@@ -392,6 +408,66 @@ function tables(results) {
   return out.join('\n');
 }
 
+const logRun = (scenario, label, contender, ms, metrics) =>
+  console.error(
+    `${scenario} #${label} ${contender} (${ms} ms): ${JSON.stringify(metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v))}`,
+  );
+
+/** A server for `contender`, writing a CPU profile under `--profile` when asked. */
+async function startServer(scenario, contender, label) {
+  const profile = profileDir && [
+    `--cpu-prof`,
+    `--cpu-prof-dir=${profileDir}/${scenario}-${contender}-${label}`,
+  ];
+  const server = startProcess('server.mjs', [contender], 0, profile || []);
+  const { port } = await server.ready;
+  return { server, port };
+}
+
+/** Each repeat: every contender in turn, each in a fresh server process. */
+async function runAlternating(scenario, contenders, runs) {
+  for (let round = 0; round < repeats; round++) {
+    for (const contender of contenders) {
+      const runStarted = Date.now();
+      const { server, port } = await startServer(scenario, contender, round + 1);
+      try {
+        const metrics = await SCENARIOS[scenario](server, loadgen, port, sizes[scenario]);
+        runs[contender].push(metrics);
+        logRun(scenario, round + 1, contender, Date.now() - runStarted, metrics);
+      } finally {
+        await loadgen.call('closeAll');
+        await server.stop();
+      }
+    }
+  }
+}
+
+/** Each repeat: one server per contender, all at once, then `slices` alternating slices. */
+async function runInterleaved(scenario, contenders, runs) {
+  const { setup, slices } = INTERLEAVED[scenario];
+  for (let round = 0; round < repeats; round++) {
+    const servers = [];
+    try {
+      for (const contender of contenders) {
+        const started = await startServer(scenario, contender, round + 1);
+        servers.push({ contender, ...started, state: await setup(started.server) });
+      }
+      for (let slice = 0; slice <= slices(sizes[scenario]); slice++) {
+        for (const { contender, server, port, state } of servers) {
+          const sliceStarted = Date.now();
+          const metrics = await SCENARIOS[scenario](server, loadgen, port, sizes[scenario], state);
+          await loadgen.call('closeAll');
+          if (slice === 0) continue; // warm-up
+          runs[contender].push(metrics);
+          logRun(scenario, `${round + 1}.${slice}`, contender, Date.now() - sliceStarted, metrics);
+        }
+      }
+    } finally {
+      await Promise.all(servers.map(({ server }) => server.stop()));
+    }
+  }
+}
+
 const loadgen = startProcess('loadgen.mjs', [], 1);
 await loadgen.ready;
 const results = {};
@@ -399,27 +475,8 @@ const started = Date.now();
 for (const scenario of scenarios) {
   const contenders = CONTENDERS_OF[scenario].filter((c) => !onlyContenders || onlyContenders.includes(c));
   results[scenario] = Object.fromEntries(contenders.map((c) => [c, []]));
-  for (let round = 0; round < repeats; round++) {
-    for (const contender of contenders) {
-      const runStarted = Date.now();
-      const profile = profileDir && [
-        `--cpu-prof`,
-        `--cpu-prof-dir=${profileDir}/${scenario}-${contender}-${round + 1}`,
-      ];
-      const server = startProcess('server.mjs', [contender], 0, profile || []);
-      const { port } = await server.ready;
-      try {
-        const metrics = await SCENARIOS[scenario](server, loadgen, port, sizes[scenario]);
-        results[scenario][contender].push(metrics);
-        console.error(
-          `${scenario} #${round + 1} ${contender} (${Date.now() - runStarted} ms): ${JSON.stringify(metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v))}`,
-        );
-      } finally {
-        await loadgen.call('closeAll');
-        await server.stop();
-      }
-    }
-  }
+  if (INTERLEAVED[scenario]) await runInterleaved(scenario, contenders, results[scenario]);
+  else await runAlternating(scenario, contenders, results[scenario]);
 }
 await loadgen.stop();
 
