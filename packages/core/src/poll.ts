@@ -237,6 +237,8 @@ function toPollEvent(event: StoredEvent): PollEvent {
 /** RFC 9110 If-None-Match: a list of entity tags, weak or strong, or `*`. */
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
+  // The common case, a client sending back the one tag it got, without splitting a list.
+  if (ifNoneMatch === etag) return true;
   return ifNoneMatch.split(',').some((tag) => {
     const trimmed = tag.trim();
     return trimmed === '*' || trimmed === etag || trimmed === `W/${etag}`;
