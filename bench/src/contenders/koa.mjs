@@ -11,6 +11,8 @@ import { handwrittenState } from './handwritten.mjs';
 export async function start() {
   const state = handwrittenState();
   const app = new Koa();
+  // A client leaving ends its PassThrough early; Koa would log each as an error.
+  app.silent = true;
   app.use(async (ctx) => {
     if (ctx.path !== '/realtime') return;
     const { topic, cursor } = ctx.query;
