@@ -24,6 +24,11 @@ export class ConnectionWatch {
     return this.connections.every((connection) => connection.ready);
   }
 
+  /** Whether a connection that was up has been lost and not every connection is back yet. */
+  get outage(): boolean {
+    return this.down;
+  }
+
   watch(monitor: BrokerMonitor): () => void {
     this.monitors.add(monitor);
     return () => this.monitors.delete(monitor);

@@ -15,7 +15,7 @@ import {
   wellFormed,
 } from '@tidings/core';
 import { Redis } from 'ioredis';
-import { GuardedConnection } from './connection.js';
+import { GuardedConnection, unavailable } from './connection.js';
 import { ConnectionWatch } from './connection-watch.js';
 import { publishIdTtlMs, runExactly } from './exact-run.js';
 import { type HubKeys, hubKeys } from './keys.js';
@@ -98,16 +98,17 @@ export class RedisBroker implements Broker {
 
   /** Whether Redis answers now, for readiness probes (`hub.health()`). */
   async health(): Promise<BrokerHealth> {
-    if (!this.available) {
-      const states = `commands ${this.commands.client.status}, pub/sub ${this.subscriber.client.status}`;
-      return { ok: false, detail: `Redis connections: ${states}` };
-    }
+    if (!this.available) return { ok: false, detail: this.connectionStates() };
     try {
       await this.head();
       return { ok: true };
     } catch (error) {
       return { ok: false, detail: error instanceof Error ? error.message : String(error) };
     }
+  }
+
+  private connectionStates(): string {
+    return `Redis connections: commands ${this.commands.client.status}, pub/sub ${this.subscriber.client.status}`;
   }
 
   /** Reports losing Redis (once per outage) and getting it back, until the returned function is called. */
@@ -134,6 +135,10 @@ export class RedisBroker implements Broker {
    * delivered once Redis is back (docs/scaling-out.md, "What a rejected publish means").
    */
   async publish({ topic, event, data: sent }: PublishRequest): Promise<StoredEvent> {
+    // Known to be away (a connection was lost): refuse before sending, so the rejection is exact.
+    // The commands connection may not have noticed yet; a write into its dead socket would only
+    // end as "outcome unknown" after twice the command timeout.
+    if (this.watcher.outage) throw unavailable(new Error(this.connectionStates()));
     const data = wellFormed(sent);
     const { hub, trimmed, topics, tombstones, streamPrefix, channelPrefix } = this.keys;
     const time = this.now();
