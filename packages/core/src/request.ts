@@ -1,6 +1,7 @@
 import Negotiator from 'negotiator';
 import { TidingsError } from './errors.js';
 import { type Cursor, MAX_CURSOR_LENGTH, parseEventId } from './event-id.js';
+import { readQuery } from './query.js';
 import { assertTopic } from './topic.js';
 import type { RealtimeRequest } from './transport.js';
 
@@ -17,35 +18,35 @@ export interface ParsedRequest {
   readonly ifNoneMatch: string | undefined;
 }
 
+const WAIT = /^\d{1,6}$/;
 const PREFER_WAIT = /(?:^|[,;\s])wait\s*=\s*"?(\d{1,6})"?/i;
 
 /** Reads the query and headers; throws a `TidingsError` (HTTP 4xx) on anything malformed. */
 export function parseRequest(req: RealtimeRequest, maxTopics: number): ParsedRequest {
-  const query = req.url.indexOf('?');
-  const params = new URLSearchParams(query === -1 ? '' : req.url.slice(query + 1));
-  const named = params.getAll('topic');
+  const query = readQuery(req.url);
+  const named = query.topics;
   if (named.length > maxTopics) {
     throw new TidingsError('too-many-topics', `Too many topics: at most ${maxTopics} per request`);
   }
   for (const topic of named) assertTopic(topic);
 
-  const rawCursor = req.header('last-event-id') || params.get('cursor') || params.get('lastEventId') || '';
+  const rawCursor = req.header('last-event-id') || query.cursor || query.lastEventId || '';
   if (rawCursor.length > MAX_CURSOR_LENGTH) {
     throw new TidingsError('invalid-cursor', 'Invalid cursor / Last-Event-ID: too long');
   }
 
-  const prefer = PREFER_WAIT.exec(req.header('prefer') ?? '');
-  const wait = prefer?.[1] ?? params.get('wait') ?? '0';
-  const waitSeconds = Number(wait);
-  if (!/^\d{1,6}$/.test(wait)) {
+  const preferHeader = req.header('prefer');
+  const prefer = preferHeader === undefined ? null : PREFER_WAIT.exec(preferHeader);
+  const wait = prefer?.[1] ?? query.wait ?? '0';
+  if (wait !== '0' && !WAIT.test(wait)) {
     throw new TidingsError('invalid-request', 'Invalid wait: a whole number of seconds');
   }
 
   return {
-    topics: [...new Set(named)],
+    topics: named.length > 1 ? [...new Set(named)] : named,
     cursor: rawCursor ? parseEventId(rawCursor) : null,
     sse: wantsEventStream(req.header('accept')),
-    waitSeconds,
+    waitSeconds: wait === '0' ? 0 : Number(wait),
     ifNoneMatch: req.header('if-none-match'),
   };
 }
