@@ -1,5 +1,6 @@
 import type { HistoryResult, StoredEvent } from './broker.js';
-import { CONNECTION_ID_HEADER, type Connection } from './connection.js';
+import type { Connection } from './connection.js';
+import { DeadlineSchedule, type Expiring } from './deadline-schedule.js';
 import { type Cursor, formatEventId } from './event-id.js';
 import type { Hub, Subscriber } from './hub.js';
 import { adviseRetryMs } from './poll-advice.js';
@@ -32,8 +33,11 @@ export interface PollBody {
 
 type WaitOutcome = 'event' | 'timeout' | 'closed';
 
+/** Every long-poll's deadline, on one timer. */
+const deadlines = new DeadlineSchedule();
+
 /** A waiting long-poll: woken by the first event on any of its topics, its deadline, or the client leaving. */
-class LongPollWaiter implements Subscriber {
+class LongPollWaiter implements Subscriber, Expiring {
   private wake: ((outcome: WaitOutcome) => void) | undefined;
   private signalled = false;
   /** Set when the connection was ended from outside (client gone, hub closing). */
@@ -60,12 +64,16 @@ class LongPollWaiter implements Subscriber {
       return Promise.resolve('event');
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.signal('timeout'), ms);
+      const at = deadlines.add(this, ms);
       this.wake = (outcome) => {
-        clearTimeout(timer);
+        deadlines.delete(this, at);
         resolve(outcome);
       };
     });
+  }
+
+  expire(): void {
+    this.signal('timeout');
   }
 
   private signal(outcome: WaitOutcome): void {
@@ -105,8 +113,10 @@ export async function respondPoll(
   const waiter = new LongPollWaiter();
   let failed = false;
   const connection = hub.track(waiter, long ? 'longPoll' : 'poll', topics);
-  // Called at once if the client already left; then nothing is attached or read.
-  sink.onClose(() => waiter.close('client-closed'));
+  // A long-poll hears of the client leaving at once (called at once if it already left: then
+  // nothing is attached or read); a plain poll holds nothing, so it just looks before answering.
+  if (long) sink.onClose(() => waiter.close('client-closed'));
+  else if (sink.closed) waiter.close('client-closed');
   try {
     if (waiter.endedBy) return;
     if (long) await hub.attach(waiter, topics);
@@ -128,6 +138,10 @@ export async function respondPoll(
       timedOut = woke === 'timeout';
       if (timedOut) break;
       readHistory = woken = true;
+    }
+    if (!long && sink.closed) {
+      waiter.close('client-closed');
+      return;
     }
     if (result.reset) position = result.head;
     send(hub, sink, connection, request, cacheControl, position, result, waitMs, timedOut, woken);
@@ -175,15 +189,7 @@ function send(
   const retry = String(retryAfterMs);
   if (!result.reset && events.length === 0 && matches(request.ifNoneMatch, etag)) {
     hub.countPoll(timedOut ? 'timeout' : 'notModified');
-    const headers: Record<string, string> = {
-      etag,
-      vary: VARY,
-      'cache-control': cacheControl,
-      'tidings-retry-after-ms': retry,
-      [CONNECTION_ID_HEADER]: connection.id,
-    };
-    if (waitMs > 0) headers['preference-applied'] = preferenceApplied(waitMs);
-    sink.writeHead(304, headers);
+    sink.writeHead(304, pollHeaders(undefined, etag, cacheControl, retry, connection.id, waitMs));
     sink.end();
     return;
   }
@@ -198,17 +204,42 @@ function send(
     if (shared) sharedBodies.set(result, body);
   }
   hub.countWritten(body.bytes);
-  const headers: Record<string, string> = {
-    'content-type': JSON_TYPE,
-    etag,
-    vary: VARY,
-    'cache-control': cacheControl,
-    'tidings-retry-after-ms': retry,
-    [CONNECTION_ID_HEADER]: connection.id,
-  };
-  if (waitMs > 0) headers['preference-applied'] = preferenceApplied(waitMs);
-  sink.writeHead(200, headers);
+  sink.writeHead(200, pollHeaders(JSON_TYPE, etag, cacheControl, retry, connection.id, waitMs));
   sink.end(body.json);
+}
+
+/**
+ * The head of a poll response, `content-type` left out of a 304. Literal objects of two fixed
+ * shapes (with `Preference-Applied` for a long-poll, without for a poll), so building one per
+ * response stays cheap; the names are the protocol's (PROTOCOL.md, "Poll").
+ */
+function pollHeaders(
+  contentType: string | undefined,
+  etag: string,
+  cacheControl: string,
+  retry: string,
+  connectionId: string,
+  waitMs: number,
+): Record<string, string> {
+  const headers: Record<string, string> =
+    waitMs > 0
+      ? {
+          etag,
+          vary: VARY,
+          'cache-control': cacheControl,
+          'tidings-retry-after-ms': retry,
+          'tidings-connection-id': connectionId,
+          'preference-applied': preferenceApplied(waitMs),
+        }
+      : {
+          etag,
+          vary: VARY,
+          'cache-control': cacheControl,
+          'tidings-retry-after-ms': retry,
+          'tidings-connection-id': connectionId,
+        };
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  return headers;
 }
 
 function serialize(
@@ -217,6 +248,11 @@ function serialize(
   retryAfterMs: number,
   result: HistoryResult,
 ): SerializedBody {
+  if (events.length === 0 && !result.reset) {
+    // The most common body, an empty poll: ids are `<epoch>-<seq>`, digits and a dash, JSON as they are.
+    const json = `{"events":[],"cursor":"${cursor}","retryAfterMs":${retryAfterMs}}`;
+    return { retryAfterMs, json, bytes: json.length };
+  }
   const body: PollBody = { events: events.map(toPollEvent), cursor, retryAfterMs };
   if (result.reset) {
     body.reset = true;
