@@ -144,7 +144,7 @@ export class Hub<Events extends EventMap = EventMap> {
     }
     this.activity.set(topic, stored.time);
     this.counters.published++;
-    this.lifecycle.published({ eventId: stored.id, topic, event: options.event, bytes });
+    this.lifecycle.published(stored.id, topic, options.event, bytes);
     return stored.id;
   }
 

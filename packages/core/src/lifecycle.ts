@@ -109,9 +109,13 @@ export class Lifecycle {
     if (onDisconnect) this.call(() => onDisconnect(info), connection.id);
   }
 
-  published(info: PublishInfo): void {
+  /** Takes the fields, not a {@link PublishInfo}: a hub without hook or debug logger builds no object per publish. */
+  published(eventId: string, topic: string, event: string | undefined, bytes: number): void {
     const { onPublish, logger } = this.options;
-    if (this.logs('debug')) logger?.debug({ ...info }, 'tidings event published');
+    const logged = this.logs('debug');
+    if (!onPublish && !logged) return;
+    const info: PublishInfo = { eventId, topic, event, bytes };
+    if (logged) logger?.debug({ ...info }, 'tidings event published');
     if (onPublish) this.call(() => onPublish(info));
   }
 

@@ -61,7 +61,7 @@ class NodeSink implements ResponseSink {
       const socketCorks = direct.writableCorked;
       // `res.writableCorked` counts the socket's corks too; any extra is a cork on the response.
       if (framed !== undefined && res.writableCorked === socketCorks) {
-        if (socketCorks === 0) corkUntilNextTick(direct);
+        if (socketCorks === 0 && !firstWriteThisTick(direct)) corkUntilNextTick(direct);
         return direct.write(framed);
       }
     }
@@ -145,6 +145,33 @@ function corkUntilNextTick(socket: Writable): void {
 function uncorkAll(): void {
   for (const socket of corked) socket.uncork();
   corked.length = 0;
+}
+
+/** The tick a socket last took a pre-framed chunk in, kept on the socket (no per-tick collection). */
+const WRITTEN_IN = Symbol('tidings.writtenIn');
+/** Counts ticks that wrote pre-framed chunks; advanced on the next tick after such a write. */
+let tick = 0;
+let tickEnding = false;
+
+/**
+ * Whether this is the socket's first pre-framed chunk of this tick. The first goes out at once
+ * (one `write` syscall: the common case of one event per subscriber, as with per-user topics);
+ * only a second chunk in the same tick corks the socket, so a burst still leaves as one `writev`
+ * after the first chunk, and a lone event does not pay for cork, uncork and a one-chunk `writev`.
+ */
+function firstWriteThisTick(socket: Writable & { [WRITTEN_IN]?: number }): boolean {
+  if (socket[WRITTEN_IN] === tick) return false;
+  socket[WRITTEN_IN] = tick;
+  if (!tickEnding) {
+    tickEnding = true;
+    process.nextTick(endTick);
+  }
+  return true;
+}
+
+function endTick(): void {
+  tick++;
+  tickEnding = false;
 }
 
 /**
