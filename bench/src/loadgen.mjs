@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { nowUs, sleep } from './clock.mjs';
 import { etagOf, HttpConn } from './http-conn.mjs';
+import { serveCommands } from './process.mjs';
 import { Recorder } from './recorder.mjs';
 import { SseConn } from './sse-conn.mjs';
 import { summarize } from './stats.mjs';
@@ -194,12 +195,5 @@ function closeAll() {
   sockets = [];
 }
 
-process.on('message', async ({ id, cmd, args }) => {
-  try {
-    process.send({ id, result: await commands[cmd](args) });
-  } catch (error) {
-    process.send({ id, error: String(error?.stack ?? error) });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveCommands(commands);
 process.send({ ready: true });

@@ -7,11 +7,12 @@
  * (A B C A B C …) over the repeats, then reports medians and ratios to each contender's baseline.
  * `--write` also writes bench/RESULTS.md.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { nowUs, sleep } from './clock.mjs';
+import { killChildrenOnExit, startProcess as spawnProcess } from './process.mjs';
 import { cpuUs, median, rssBytes } from './stats.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -115,44 +116,9 @@ const hasTaskset = (() => {
   }
 })();
 
-/** Starts `node <script>` through a shell that raises the fd limit, pinned to `cpu`, with IPC. */
-function startProcess(script, args, cpu, nodeFlags = []) {
-  const pin = hasTaskset ? `taskset -c ${cpu} ` : '';
-  const flags = ['--expose-gc', ...nodeFlags].join(' ');
-  const command = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${pin}"${process.execPath}" ${flags} "${here(script)}" ${args.join(' ')}`;
-  const child = spawn('sh', ['-c', command], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const pending = new Map();
-  let nextId = 0;
-  let onReady;
-  const ready = new Promise((resolve, reject) => {
-    onReady = resolve;
-    child.once('exit', (code) => reject(new Error(`${script} ${args} exited with ${code}`)));
-  });
-  child.on('message', (message) => {
-    if (message.ready) return onReady(message);
-    const call = pending.get(message.id);
-    pending.delete(message.id);
-    if (message.error) call.reject(new Error(message.error));
-    else call.resolve(message.result);
-  });
-  return {
-    pid: child.pid,
-    ready,
-    call(cmd, callArgs = {}) {
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.send({ id, cmd, args: callArgs });
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.disconnect();
-      await exited;
-    },
-  };
-}
+/** A bench process pinned to `cpu` (when taskset is there), with extra node flags. */
+const startProcess = (script, args, cpu, nodeFlags = []) =>
+  spawnProcess(script, args, { cpu, pin: hasTaskset, nodeFlags });
 
 async function waitFor(test, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -468,6 +434,7 @@ async function runInterleaved(scenario, contenders, runs) {
   }
 }
 
+killChildrenOnExit();
 const loadgen = startProcess('loadgen.mjs', [], 1);
 await loadgen.ready;
 const results = {};

@@ -3,7 +3,9 @@
  * (as an app does) with the publish time in each payload, and reports heap after a full GC.
  * Usage (by the runner): node --expose-gc server.mjs <contender>[:<slowConsumer policy>]
  */
+
 import { nowUs, payload, sleep } from './clock.mjs';
+import { serveCommands } from './process.mjs';
 
 const [name, slowConsumer] = process.argv[2].split(':');
 const { start } = await import(`./contenders/${name}.mjs`);
@@ -64,14 +66,7 @@ const commands = {
   },
 };
 
-process.on('message', async ({ id, cmd, args }) => {
-  try {
-    process.send({ id, result: await commands[cmd](args) });
-  } catch (error) {
-    process.send({ id, error: String(error?.stack ?? error) });
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveCommands(commands);
 
 app.server.listen({ host: '127.0.0.1', port: 0, backlog: 16_384 }, () => {
   process.send({ ready: true, port: app.server.address().port });

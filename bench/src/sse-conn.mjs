@@ -1,4 +1,5 @@
 import { nowUs } from './clock.mjs';
+import { Subscriber } from './subscriber.mjs';
 
 const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++)
@@ -6,24 +7,16 @@ for (let i = 0; i < 16; i++)
 
 /**
  * An SSE subscriber over a raw socket: incremental HTTP/1.1 head, chunked-body and SSE
- * parsing, no HTTP client library. It checks the bench payload (`<n> <µs> …`) of every
- * event: `n` must go 1, 2, 3… — anything else is counted as a gap, duplicate or reordering.
+ * parsing, no HTTP client library. It checks the bench payload of every event (see
+ * {@link Subscriber}) and remembers the last `id:` seen, to resume with.
  */
-export class SseConn {
+export class SseConn extends Subscriber {
   status = 0;
   /** True once the head and at least one body byte arrived (the subscription is live). */
   live = false;
   ended = false;
-  lastN = 0;
-  received = 0;
-  /** Events with `n` not above the last one seen: duplicates or reordered. */
-  late = 0;
-  /** Events skipped over by a jump in `n`. */
-  gaps = 0;
-  /** Frames whose data is not a bench payload: `event: reset` (a slow-consumer policy dropped events). */
-  resets = 0;
-  expected = Number.POSITIVE_INFINITY;
-  doneUs = 0;
+  /** The last `id:` received: the `Last-Event-ID` of a reconnect. */
+  lastId = undefined;
   #head = '';
   #chunked = false;
   #phase = 0; // 0 size line, 1 size extension, 2 chunk data, 3 CRLF after data
@@ -31,9 +24,17 @@ export class SseConn {
   #left = 0;
   #pending = '';
 
-  /** @param {import('./recorder.mjs').Recorder} recorder */
-  constructor(recorder) {
-    this.recorder = recorder;
+  /** Forgets the HTTP state of the last connection (keeps the counts): before a reconnect. */
+  reset() {
+    this.status = 0;
+    this.live = false;
+    this.ended = false;
+    this.#head = '';
+    this.#chunked = false;
+    this.#phase = 0;
+    this.#size = 0;
+    this.#left = 0;
+    this.#pending = '';
   }
 
   feed(buf) {
@@ -88,33 +89,16 @@ export class SseConn {
     for (;;) {
       const end = s.indexOf('\n\n', start);
       if (end < 0) break;
+      if (s.startsWith('id: ', start)) this.lastId = s.slice(start + 4, s.indexOf('\n', start));
       const d = s.indexOf('data:', start);
       if (d >= 0 && d < end) {
         let v = d + 5;
         if (s.charCodeAt(v) === 32) v++;
         if (s.charCodeAt(v) === 34) v++; // a JSON-quoted string
-        const space = s.indexOf(' ', v);
-        const n = Number(s.slice(v, space));
-        const sentUs = Number(s.slice(space + 1, s.indexOf(' ', space + 1)));
-        if (Number.isNaN(n)) this.resets++;
-        else this.#event(n, sentUs, recvUs);
+        this.payload(s, v, recvUs);
       }
       start = end + 2;
     }
     this.#pending = start < s.length ? s.slice(start) : '';
-  }
-
-  #event(n, sentUs, recvUs) {
-    this.received++;
-    if (n <= this.lastN) this.late++;
-    else {
-      this.gaps += n - this.lastN - 1;
-      this.lastN = n;
-    }
-    this.recorder.record(n, sentUs, recvUs);
-    if (this.doneUs === 0 && this.received - this.late >= this.expected) {
-      this.doneUs = recvUs;
-      this.recorder.done++;
-    }
   }
 }
