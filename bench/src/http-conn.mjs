@@ -27,15 +27,28 @@ export class HttpConn {
           if (s.length < bodyEnd) return;
           body = s.slice(end + 4, bodyEnd);
         } else {
-          const last = s.indexOf('0\r\n\r\n', end + 4);
-          if (last < 0) return;
-          bodyEnd = last + 5;
-          body = s.slice(end + 4, last);
+          const chunked = dechunk(s, end + 4);
+          if (!chunked) return;
+          [body, bodyEnd] = chunked;
         }
       }
       this.#buf = s.slice(bodyEnd);
       this.onResponse(status, head, body);
     }
+  }
+}
+
+/** A complete chunked body starting at `s[at]`: `[body, end]`, or undefined while incomplete. */
+function dechunk(s, at) {
+  let body = '';
+  for (;;) {
+    const line = s.indexOf('\r\n', at);
+    if (line < 0) return undefined;
+    const size = Number.parseInt(s.slice(at, line), 16);
+    if (size === 0) return s.startsWith('\r\n', line + 2) ? [body, line + 4] : undefined;
+    if (s.length < line + 2 + size + 2) return undefined;
+    body += s.slice(line + 2, line + 2 + size);
+    at = line + 2 + size + 2;
   }
 }
 

@@ -10,6 +10,14 @@ export function killAll() {
   children.clear();
 }
 
+/** A server binary (redis-server, nats-server…) that {@link killAll} ends with the rest. */
+export function spawnService(command, args) {
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
 /**
  * Makes sure no child outlives the runner: on exit, SIGINT, SIGTERM and an uncaught error.
  * (Children also exit by themselves when their IPC channel closes.)

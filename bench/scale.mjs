@@ -1,0 +1,331 @@
+/**
+ * The scale scenario: `npm run bench:scale -- [--subscribers 100000] [--nodes 8]
+ * [--broker redis|nats] [--json]` (see the Scale section of bench/RESULTS.md).
+ *
+ * On a private redis-server or nats-server (free loopback ports, deleted afterwards), it
+ * starts `--nodes` app nodes and one publishing node (separate processes, fd limit raised to
+ * the hard limit) and load generators that hold `--subscribers` subscribers, user `u` on node
+ * `u % nodes`, every `--long-poll-every`-th over long-poll and the rest over SSE, each on
+ * `user:<u>` and `broadcast`, from source addresses 127.0.0.10, .11, … Then, in order:
+ *
+ * 1. connect: time until every subscriber is live and every node counts its share;
+ * 2. idle: RSS and CPU per node over one heartbeat period (15 s), per 10k connections;
+ * 3. per-user: `--rate`/s notifications to random users for `--seconds`, publish-to-delivery
+ *    latency, and broker operations per publish (Redis INFO commandstats, NATS /varz);
+ * 4. broadcast: one event to everyone, time until the last delivery;
+ * 5. kill: per-user traffic again, the last node SIGKILLed a second in; its clients reconnect
+ *    to the others with their Last-Event-ID / cursor; then a second broadcast, and every
+ *    subscriber must hold exactly every event published to it, in order.
+ *
+ * Bounded: every wait has a deadline, and every child is killed on any exit path.
+ */
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { nowUs, sleep } from './src/clock.mjs';
+import { killAll, killChildrenOnExit, spawnService, startProcess } from './src/process.mjs';
+import { cpuUs, rssBytes, summarize } from './src/stats.mjs';
+
+const argv = process.argv.slice(2);
+const option = (name, fallback) => {
+  const at = argv.indexOf(`--${name}`);
+  return at >= 0 ? argv[at + 1] : fallback;
+};
+const subscribers = Number(option('subscribers', 100_000));
+const nodes = Number(option('nodes', 8));
+const broker = option('broker', 'redis');
+const lpEvery = Number(option('long-poll-every', 10));
+const rate = Number(option('rate', 2_000));
+const seconds = Number(option('seconds', 5));
+const idleMs = Number(option('idle-ms', 15_000));
+const jitterMs = Number(option('jitter-ms', 2_000));
+const workers = Number(option('workers', Math.max(2, Math.ceil(subscribers / 12_500))));
+const timeoutMs = Number(option('timeout-ms', 300_000));
+const json = argv.includes('--json');
+if (!['redis', 'nats'].includes(broker)) throw new TypeError('--broker must be redis or nats');
+if (nodes < 2) throw new TypeError('--nodes must be at least 2 (one is killed)');
+
+const log = (...args) => console.error(`[scale ${(performance.now() / 1000).toFixed(1)} s]`, ...args);
+killChildrenOnExit();
+const deadline = setTimeout(() => {
+  console.error(`scale: not done within ${timeoutMs} ms, giving up`);
+  process.exit(1);
+}, timeoutMs);
+
+function freePort() {
+  const server = createServer().listen(0, '127.0.0.1');
+  return once(server, 'listening').then(() => {
+    const { port } = server.address();
+    server.close();
+    return port;
+  });
+}
+
+/** Whether 127.0.0.1:`port` accepts a connection. */
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => resolve(true) || socket.destroy());
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(test, ms, what) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await test();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** A private broker server: url, an operation counter, and the directory to delete. */
+async function startBroker() {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-scale-'));
+  const port = await freePort();
+  if (broker === 'redis') {
+    spawnService('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ]);
+    await waitFor(() => accepts(port), 10_000, 'redis-server');
+    const admin = new Redis({ port, host: '127.0.0.1' });
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      dir,
+      /** Calls per command since start, from INFO commandstats. */
+      async ops() {
+        const info = await admin.info('commandstats');
+        const ops = {};
+        for (const [, cmd, calls] of info.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) ops[cmd] = Number(calls);
+        delete ops.info;
+        return ops;
+      },
+      close: () => admin.quit(),
+    };
+  }
+  const monitor = await freePort();
+  spawnService('nats-server', [
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-m',
+    String(monitor),
+    '-js',
+    '-sd',
+    dir,
+  ]);
+  const varz = () => fetch(`http://127.0.0.1:${monitor}/varz`).then((r) => r.json());
+  await waitFor(
+    () =>
+      varz().then(
+        (v) => v.jetstream !== undefined,
+        () => false,
+      ),
+    10_000,
+    'nats-server',
+  );
+  return {
+    url: `127.0.0.1:${port}`,
+    dir,
+    /** Messages into and out of the server since start, from /varz. */
+    async ops() {
+      const v = await varz();
+      return { in_msgs: v.in_msgs, out_msgs: v.out_msgs };
+    },
+    close: async () => {},
+  };
+}
+
+const delta = (after, before) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, v - (before[k] ?? 0)])
+      .filter(([, v]) => v > 0),
+  );
+const round = (v, digits = 2) => Number(v.toFixed(digits));
+const latency = (samples) => {
+  const s = summarize(samples);
+  return { n: s.n, p50: s.p50, p99: s.p99, max: s.max };
+};
+
+const report = {
+  command: `npm run bench:scale -- ${argv.join(' ')}`.trim(),
+  subscribers,
+  nodes,
+  broker,
+  longPoll: Math.ceil(subscribers / workers / lpEvery) * workers,
+  workers,
+  cpus: cpus().length,
+  loadBefore: loadavg().map((v) => round(v, 1)),
+};
+const backend = await startBroker();
+try {
+  log(`${broker} at ${backend.url}; ${nodes} nodes, ${workers} load generators, ${subscribers} subscribers`);
+  const name = `scale${Date.now().toString(36)}`;
+  const start = (script, args) => startProcess(script, args);
+  const app = Array.from({ length: nodes }, () =>
+    start('scale-node.mjs', [broker, backend.url, name, subscribers]),
+  );
+  const publisher = start('scale-node.mjs', [broker, backend.url, name, subscribers]);
+  const ports = (await Promise.all(app.map((n) => n.ready))).map((r) => r.port);
+  await publisher.ready;
+  const gens = Array.from({ length: workers }, () => start('scale-loadgen.mjs', []));
+  await Promise.all(gens.map((g) => g.ready));
+  const rss0 = app.map((n) => rssBytes(n.pid));
+
+  // 1. connect
+  const t0 = nowUs();
+  const opened = await Promise.all(
+    gens.map((g, w) =>
+      g.call('open', {
+        ports,
+        users: Array.from({ length: Math.ceil((subscribers - w) / workers) }, (_, i) => w + i * workers),
+        lpEvery,
+        localAddress: `127.0.0.${10 + w}`,
+        jitterMs,
+        waitSeconds: 25,
+        timeoutMs: timeoutMs / 2,
+      }),
+    ),
+  );
+  const notLive = opened.reduce((sum, o) => sum + o.subscribers - o.live, 0);
+  const counted = await waitFor(
+    async () => {
+      const stats = await Promise.all(app.map((n) => n.call('stats')));
+      const held = stats.map((s) => s.connections.sse + s.connections.longPoll);
+      return held.reduce((a, b) => a + b, 0) >= subscribers && held;
+    },
+    60_000,
+    'the nodes to count every subscriber',
+  ).catch(() => undefined);
+  report.connect = { ms: round((nowUs() - t0) / 1e3, 0), notLive, perNode: counted };
+  log('connected', report.connect);
+  if (notLive > 0 || !counted) throw new Error(`${notLive} subscribers not live`);
+
+  // 2. idle
+  await sleep(1000);
+  const cpu0 = app.map((n) => cpuUs(n.pid));
+  const idleStarted = performance.now();
+  await sleep(idleMs);
+  const idleSeconds = (performance.now() - idleStarted) / 1000;
+  report.idle = app.map((n, i) => {
+    const per10k = 10_000 / counted[i];
+    return {
+      conns: counted[i],
+      'RSS MB': round(rssBytes(n.pid) / 2 ** 20, 0),
+      'RSS MB/10k': round(((rssBytes(n.pid) - rss0[i]) / 2 ** 20) * per10k, 1),
+      'CPU ms/s per 10k': round(((cpuUs(n.pid) - cpu0[i]) / 1e3 / idleSeconds) * per10k, 2),
+    };
+  });
+  report.idle.seconds = round(idleSeconds, 1);
+  log('idle', report.idle);
+
+  // 3. per-user
+  const expected = new Array(subscribers).fill(0);
+  const add = (perUser) => {
+    for (const [u, n] of perUser.entries()) expected[u] += n;
+  };
+  const collect = async (broadcasts, ms) => {
+    const parts = await Promise.all(
+      gens.map((g) => g.call('expect', { perUser: expected, broadcasts, timeoutMs: ms })),
+    );
+    const sum = (k) => parts.reduce((a, p) => a + p[k], 0);
+    return {
+      latencyMs: latency(parts.flatMap((p) => p.latenciesMs)),
+      live: sum('live'),
+      moved: sum('moved'),
+      movedLive: sum('movedLive'),
+      missing: sum('missing'),
+      duplicatedOrReordered: sum('late'),
+      errors: sum('errors'),
+    };
+  };
+  await Promise.all(gens.map((g) => g.call('phase')));
+  const ops0 = await backend.ops();
+  const pub = await publisher.call('perUser', { users: subscribers, rate, seconds });
+  add(pub.perUser);
+  const delivered = await collect(0, 60_000);
+  const ops = delta(await backend.ops(), ops0);
+  const published = rate * seconds;
+  report.perUser = {
+    rate,
+    achievedRate: round(pub.achievedRate, 0),
+    published,
+    failed: pub.failed,
+    ...delivered,
+    brokerOps: ops,
+    brokerOpsPerPublish: round(Object.values(ops).reduce((a, b) => a + b, 0) / published, 2),
+  };
+  log('per-user', report.perUser);
+
+  // 4. broadcast
+  await Promise.all(gens.map((g) => g.call('phase')));
+  await publisher.call('broadcast', { k: 1 });
+  const fanout = await collect(1, 120_000);
+  report.broadcast = { ...fanout, lastDeliveryMs: fanout.latencyMs.max };
+  log('broadcast', report.broadcast);
+
+  // 5. kill
+  await Promise.all(gens.map((g) => g.call('phase')));
+  const victim = nodes - 1;
+  const victims = Math.ceil((subscribers - victim) / nodes);
+  const traffic = publisher.call('perUser', { users: subscribers, rate, seconds: seconds + jitterMs / 1000 });
+  await sleep(1000);
+  const killedUs = nowUs();
+  await app[victim].kill();
+  log(`SIGKILLed node ${victim} (${victims} subscribers)`);
+  await waitFor(
+    async () =>
+      (await Promise.all(gens.map((g) => g.call('status')))).reduce((a, s) => a + s.moved, 0) >= victims,
+    30_000,
+    "the killed node's subscribers to notice",
+  ).catch(() => {});
+  const settled = await Promise.all(gens.map((g) => g.call('settled', { timeoutMs: 60_000 })));
+  const resumedMs = (Math.max(...settled.map((s) => s.atUs)) - killedUs) / 1e3;
+  const during = await traffic;
+  add(during.perUser);
+  await publisher.call('broadcast', { k: 2 });
+  const after = await collect(2, 120_000);
+  report.kill = {
+    victims,
+    resumed: after.movedLive,
+    allResumedMs: round(resumedMs, 0),
+    publishedMeanwhile: rate * (seconds + jitterMs / 1000),
+    failed: during.failed,
+    ...after,
+  };
+  log('kill', report.kill);
+  report.loadAfter = loadavg().map((v) => round(v, 1));
+  report.ok =
+    report.perUser.missing === 0 &&
+    report.broadcast.missing === 0 &&
+    after.missing === 0 &&
+    after.duplicatedOrReordered === 0 &&
+    after.errors === 0 &&
+    after.live === subscribers &&
+    report.kill.resumed === victims;
+  await Promise.all(gens.map((g) => g.call('close')));
+} finally {
+  killAll();
+  await backend.close().catch(() => {});
+  rmSync(backend.dir, { recursive: true, force: true });
+  clearTimeout(deadline);
+}
+
+if (json) console.log(JSON.stringify(report));
+else console.log(JSON.stringify(report, null, 2));
+process.exitCode = report.ok ? 0 : 1;
