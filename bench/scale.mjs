@@ -43,7 +43,9 @@ const seconds = Number(option('seconds', 5));
 const idleMs = Number(option('idle-ms', 15_000));
 const jitterMs = Number(option('jitter-ms', 2_000));
 const workers = Number(option('workers', Math.max(2, Math.ceil(subscribers / 12_500))));
-const timeoutMs = Number(option('timeout-ms', 300_000));
+/** The whole run's deadline, and each wait's within it. */
+const timeoutMs = Number(option('timeout-ms', 1_200_000));
+const phaseMs = Number(option('phase-timeout-ms', 180_000));
 const json = argv.includes('--json');
 if (!['redis', 'nats'].includes(broker)) throw new TypeError('--broker must be redis or nats');
 if (nodes < 2) throw new TypeError('--nodes must be at least 2 (one is killed)');
@@ -156,6 +158,11 @@ const delta = (after, before) =>
       .map(([k, v]) => [k, v - (before[k] ?? 0)])
       .filter(([, v]) => v > 0),
   );
+/** Broker operations per unit (a publish, a subscriber): the total, and by operation. */
+const perUnit = (ops, units) => ({
+  total: round(Object.values(ops).reduce((a, b) => a + b, 0) / units, 2),
+  ...Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, round(v / units, 2)])),
+});
 const round = (v, digits = 2) => Number(v.toFixed(digits));
 const latency = (samples) => {
   const s = summarize(samples);
@@ -188,6 +195,7 @@ try {
   const rss0 = app.map((n) => rssBytes(n.pid));
 
   // 1. connect
+  const connectOps0 = await backend.ops();
   const t0 = nowUs();
   const opened = await Promise.all(
     gens.map((g, w) =>
@@ -209,10 +217,11 @@ try {
       const held = stats.map((s) => s.connections.sse + s.connections.longPoll);
       return held.reduce((a, b) => a + b, 0) >= subscribers && held;
     },
-    60_000,
+    phaseMs,
     'the nodes to count every subscriber',
   ).catch(() => undefined);
   report.connect = { ms: round((nowUs() - t0) / 1e3, 0), notLive, perNode: counted };
+  report.connect.brokerOpsPerSubscriber = perUnit(delta(await backend.ops(), connectOps0), subscribers);
   log('connected', report.connect);
   if (notLive > 0 || !counted) throw new Error(`${notLive} subscribers not live`);
 
@@ -258,7 +267,7 @@ try {
   const ops0 = await backend.ops();
   const pub = await publisher.call('perUser', { users: subscribers, rate, seconds });
   add(pub.perUser);
-  const delivered = await collect(0, 60_000);
+  const delivered = await collect(0, phaseMs);
   const ops = delta(await backend.ops(), ops0);
   const published = rate * seconds;
   report.perUser = {
@@ -267,15 +276,14 @@ try {
     published,
     failed: pub.failed,
     ...delivered,
-    brokerOps: ops,
-    brokerOpsPerPublish: round(Object.values(ops).reduce((a, b) => a + b, 0) / published, 2),
+    brokerOpsPerPublish: perUnit(ops, published),
   };
   log('per-user', report.perUser);
 
   // 4. broadcast
   await Promise.all(gens.map((g) => g.call('phase')));
   await publisher.call('broadcast', { k: 1 });
-  const fanout = await collect(1, 120_000);
+  const fanout = await collect(1, phaseMs);
   report.broadcast = { ...fanout, lastDeliveryMs: fanout.latencyMs.max };
   log('broadcast', report.broadcast);
 
@@ -285,6 +293,7 @@ try {
   const victims = Math.ceil((subscribers - victim) / nodes);
   const traffic = publisher.call('perUser', { users: subscribers, rate, seconds: seconds + jitterMs / 1000 });
   await sleep(1000);
+  const killOps0 = await backend.ops();
   const killedUs = nowUs();
   await app[victim].kill();
   log(`SIGKILLed node ${victim} (${victims} subscribers)`);
@@ -294,12 +303,13 @@ try {
     30_000,
     "the killed node's subscribers to notice",
   ).catch(() => {});
-  const settled = await Promise.all(gens.map((g) => g.call('settled', { timeoutMs: 60_000 })));
+  const settled = await Promise.all(gens.map((g) => g.call('settled', { timeoutMs: phaseMs })));
   const resumedMs = (Math.max(...settled.map((s) => s.atUs)) - killedUs) / 1e3;
+  const resumeOps = delta(await backend.ops(), killOps0);
   const during = await traffic;
   add(during.perUser);
   await publisher.call('broadcast', { k: 2 });
-  const after = await collect(2, 120_000);
+  const after = await collect(2, phaseMs);
   report.kill = {
     victims,
     resumed: after.movedLive,
@@ -307,6 +317,8 @@ try {
     publishedMeanwhile: rate * (seconds + jitterMs / 1000),
     failed: during.failed,
     ...after,
+    // the resumes' operations and the publishes made meanwhile, per resumed subscriber
+    brokerOpsPerResume: perUnit(resumeOps, victims),
   };
   log('kill', report.kill);
   report.loadAfter = loadavg().map((v) => round(v, 1));
