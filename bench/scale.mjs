@@ -44,7 +44,8 @@ const idleMs = Number(option('idle-ms', 15_000));
 const jitterMs = Number(option('jitter-ms', 2_000));
 const workers = Number(option('workers', Math.max(2, Math.ceil(subscribers / 12_500))));
 /** The whole run's deadline, and each wait's within it. */
-const timeoutMs = Number(option('timeout-ms', 1_200_000));
+const timeoutMs = Number(option('timeout-ms', 2_400_000));
+const connectMs = Number(option('connect-timeout-ms', timeoutMs / 2));
 const phaseMs = Number(option('phase-timeout-ms', 180_000));
 const json = argv.includes('--json');
 if (!['redis', 'nats'].includes(broker)) throw new TypeError('--broker must be redis or nats');
@@ -88,6 +89,7 @@ async function waitFor(test, ms, what) {
 /** A private broker server: url, an operation counter, and the directory to delete. */
 async function startBroker() {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-scale-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   if (broker === 'redis') {
     spawnService('redis-server', [
@@ -205,8 +207,8 @@ try {
         lpEvery,
         localAddress: `127.0.0.${10 + w}`,
         jitterMs,
-        waitSeconds: 25,
-        timeoutMs: timeoutMs / 2,
+        waitSeconds: 30,
+        timeoutMs: connectMs,
       }),
     ),
   );

@@ -464,4 +464,9 @@ const report = [
   tables(results),
 ].join('\n');
 console.log(report);
-if (flag('write')) writeFileSync(here('../RESULTS.md'), `${report}\n`);
+if (flag('write')) {
+  // The Scale section is written by hand from `npm run bench:scale` runs: keep it.
+  const path = here('../RESULTS.md');
+  const scale = readFileSync(path, 'utf8').split(/^(?=## Scale)/m)[1];
+  writeFileSync(path, `${report}\n${scale ? `\n${scale}` : ''}`);
+}
