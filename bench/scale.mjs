@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { nowUs, sleep } from './src/clock.mjs';
 import { killAll, killChildrenOnExit, spawnService, startProcess } from './src/process.mjs';
+import { markdown, revision } from './src/scale-report.mjs';
 import { cpuUs, rssBytes, summarize } from './src/stats.mjs';
 
 const argv = process.argv.slice(2);
@@ -180,6 +181,8 @@ const report = {
   workers,
   cpus: cpus().length,
   loadBefore: loadavg().map((v) => round(v, 1)),
+  commit: revision(),
+  date: new Date().toISOString(),
 };
 const backend = await startBroker();
 try {
@@ -242,7 +245,7 @@ try {
       'CPU ms/s per 10k': round(((cpuUs(n.pid) - cpu0[i]) / 1e3 / idleSeconds) * per10k, 2),
     };
   });
-  report.idle.seconds = round(idleSeconds, 1);
+  report.idleSeconds = round(idleSeconds, 1);
   log('idle', report.idle);
 
   // 3. per-user
@@ -341,5 +344,5 @@ try {
 }
 
 if (json) console.log(JSON.stringify(report));
-else console.log(JSON.stringify(report, null, 2));
+else console.log(markdown(report));
 process.exitCode = report.ok ? 0 : 1;
