@@ -85,8 +85,8 @@ function status() {
       moved++;
       if (ok) movedLive++;
     }
-    if (!sub.sse) errors += sub.conn.errors;
-    else if (sub.conn.status !== 0 && sub.conn.status !== 200) errors++;
+    errors += sub.sse ? sub.conn.resets : sub.conn.errors;
+    if (sub.sse && sub.conn.status !== 0 && sub.conn.status !== 200) errors++;
   }
   return { subscribers: subs.length, live, moved, movedLive, errors };
 }
