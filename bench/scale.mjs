@@ -93,7 +93,7 @@ async function startBroker() {
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort();
   if (broker === 'redis') {
-    spawnService('redis-server', [
+    const { pid } = spawnService('redis-server', [
       '--port',
       String(port),
       '--bind',
@@ -110,6 +110,7 @@ async function startBroker() {
     return {
       url: `redis://127.0.0.1:${port}`,
       dir,
+      pid,
       /** Calls per command since start, from INFO commandstats. */
       async ops() {
         const info = await admin.info('commandstats');
@@ -122,7 +123,7 @@ async function startBroker() {
     };
   }
   const monitor = await freePort();
-  spawnService('nats-server', [
+  const { pid } = spawnService('nats-server', [
     '-a',
     '127.0.0.1',
     '-p',
@@ -146,6 +147,7 @@ async function startBroker() {
   return {
     url: `127.0.0.1:${port}`,
     dir,
+    pid,
     /** Messages into and out of the server since start, from /varz. */
     async ops() {
       const v = await varz();
@@ -270,10 +272,12 @@ try {
   };
   await Promise.all(gens.map((g) => g.call('phase')));
   const ops0 = await backend.ops();
+  const brokerCpu0 = cpuUs(backend.pid);
   const pub = await publisher.call('perUser', { users: subscribers, rate, seconds });
   add(pub.perUser);
   const delivered = await collect(0, phaseMs);
   const ops = delta(await backend.ops(), ops0);
+  const brokerCpu = cpuUs(backend.pid) - brokerCpu0;
   const published = rate * seconds;
   report.perUser = {
     rate,
@@ -282,6 +286,8 @@ try {
     failed: pub.failed,
     ...delivered,
     brokerOpsPerPublish: perUnit(ops, published),
+    // everything the broker process did meanwhile (long-polls' history reads too), per publish
+    brokerCpuUsPerPublish: round(brokerCpu / published, 1),
   };
   log('per-user', report.perUser);
 

@@ -50,6 +50,7 @@ export function markdown(r) {
 | broker ops per connect | ${ops(r.connect.brokerOpsPerSubscriber)} |
 | per-user ${fmt(r.perUser.rate)}/s for ${fmt(r.perUser.published)} events (achieved ${fmt(r.perUser.achievedRate)}/s) | p50 ${fmt(r.perUser.latencyMs.p50)} ms, p99 ${fmt(r.perUser.latencyMs.p99)} ms, max ${fmt(r.perUser.latencyMs.max)} ms; ${integrity(r.perUser)} |
 | broker ops per publish | ${ops(r.perUser.brokerOpsPerPublish)} |
+| broker CPU per publish | ${fmt(r.perUser.brokerCpuUsPerPublish)} µs (the broker process's CPU time over the phase, whatever it did, / publishes) |
 | one broadcast to all | last delivery ${fmt(r.broadcast.lastDeliveryMs)} ms, p50 ${fmt(r.broadcast.latencyMs.p50)} ms, p99 ${fmt(r.broadcast.latencyMs.p99)} ms; ${integrity(r.broadcast)} |
 | SIGKILL of node ${r.nodes - 1} | ${fmt(r.kill.resumed)} of its ${fmt(r.kill.victims)} clients resumed elsewhere, all within ${fmt(r.kill.allResumedMs / 1000)} s of the kill; after ${fmt(r.kill.publishedMeanwhile)} per-user events meanwhile and a second broadcast: ${integrity(r.kill)} |
 | broker ops per resume | ${ops(r.kill.brokerOpsPerResume)} (includes the publishes made meanwhile) |
