@@ -301,7 +301,8 @@ try {
   // 5. kill
   await Promise.all(gens.map((g) => g.call('phase')));
   const victim = nodes - 1;
-  const victims = Math.ceil((subscribers - victim) / nodes);
+  const { connections } = await app[victim].call('stats');
+  const victims = connections.sse + connections.longPoll;
   const traffic = publisher.call('perUser', { users: subscribers, rate, seconds: seconds + jitterMs / 1000 });
   await sleep(1000);
   const killOps0 = await backend.ops();
@@ -340,7 +341,9 @@ try {
     after.duplicatedOrReordered === 0 &&
     after.errors === 0 &&
     after.live === subscribers &&
-    report.kill.resumed === victims;
+    // every client of the killed node moved (a few others may have too, on a busy box)
+    after.moved >= victims &&
+    after.movedLive === after.moved;
   await Promise.all(gens.map((g) => g.call('close')));
 } finally {
   killAll();

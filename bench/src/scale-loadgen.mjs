@@ -39,8 +39,9 @@ function connect(sub) {
     pump();
   };
   socket.setNoDelay(true);
+  // In flight until the first answer bytes: a node too busy to accept is not sent more at once.
+  socket.once('data', settle);
   socket.once('connect', () => {
-    settle();
     if (!sub.sse) return sub.conn.attach(socket);
     sub.conn.reset();
     socket.on('data', (buf) => sub.conn.feed(buf));
@@ -121,10 +122,13 @@ serveCommands({
     return { ...status(), atUs: nowUs() };
   },
 
-  /** A fresh latency recorder, for the next phase. */
+  /** A fresh latency recorder and move count, for the next phase. */
   phase() {
     recorder = new Recorder();
-    for (const sub of subs) sub.conn.recorder = recorder;
+    for (const sub of subs) {
+      sub.conn.recorder = recorder;
+      sub.moves = 0;
+    }
     return {};
   },
 

@@ -52,7 +52,7 @@ export function markdown(r) {
 | broker ops per publish | ${ops(r.perUser.brokerOpsPerPublish)} |
 | broker CPU per publish | ${fmt(r.perUser.brokerCpuUsPerPublish)} µs (the broker process's CPU time over the phase, whatever it did, / publishes) |
 | one broadcast to all | last delivery ${fmt(r.broadcast.lastDeliveryMs)} ms, p50 ${fmt(r.broadcast.latencyMs.p50)} ms, p99 ${fmt(r.broadcast.latencyMs.p99)} ms; ${integrity(r.broadcast)} |
-| SIGKILL of node ${r.nodes - 1} | ${fmt(r.kill.resumed)} of its ${fmt(r.kill.victims)} clients resumed elsewhere, all within ${fmt(r.kill.allResumedMs / 1000)} s of the kill; after ${fmt(r.kill.publishedMeanwhile)} per-user events meanwhile and a second broadcast: ${integrity(r.kill)} |
+| SIGKILL of node ${r.nodes - 1} | its ${fmt(r.kill.victims)} clients (and ${fmt(r.kill.moved - r.kill.victims)} others whose connection broke meanwhile) reconnected elsewhere, ${fmt(r.kill.resumed)} of ${fmt(r.kill.moved)} live again all within ${fmt(r.kill.allResumedMs / 1000)} s of the kill; after ${fmt(r.kill.publishedMeanwhile)} per-user events meanwhile and a second broadcast: ${integrity(r.kill)} |
 | broker ops per resume | ${ops(r.kill.brokerOpsPerResume)} (includes the publishes made meanwhile) |
 
 Idle, per node, over ${fmt(r.idleSeconds)} s (one heartbeat period):
