@@ -110,7 +110,8 @@ serveCommands({
     }));
     queue.push(...subs);
     pump();
-    await until(() => subs.every(isLive), args.timeoutMs);
+    // a refusal (429, 503…) fails the run at once rather than at the deadline
+    await until(() => subs.every(isLive) || status().errors > 0, args.timeoutMs);
     return { ...status(), ms: (nowUs() - started) / 1e3 };
   },
 

@@ -21,7 +21,9 @@ const broker =
         retention: { ...retention, maxTopics: 2 * Number(users) },
         commandTimeoutMs: 30_000,
       });
-const rt = realtime({ broker });
+// The admission limits (10,000 connections, 5,000 long-polls per hub by default) sized for the
+// run: after a kill, one node holds up to all subscribers the fd limit allows.
+const rt = realtime({ broker, limits: { maxConnections: 100_000, maxLongPolls: 100_000 } });
 const server = http.createServer((req, res) => {
   if (req.url.startsWith('/realtime')) rt(req, res);
   else res.writeHead(404).end();
