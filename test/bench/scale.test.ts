@@ -25,7 +25,8 @@ interface ScaleReport {
 /**
  * The scale scenario (bench/scale.mjs), reduced so that it runs in CI and cannot rot: 10,000
  * subscribers over 2 nodes on a private redis-server (after the kill, one node holds all
- * 10,000 — the per-process fd limit here is 20,000). The full 100k run is `npm run bench:scale`.
+ * 10,000 — the per-process fd limit here is 20,000). About 1–2 minutes on the shared 2-core
+ * box; bounded at 400 s by the scenario itself. The full 100k run is `npm run bench:scale`.
  */
 describe.skipIf(!hasRedis)('bench:scale, reduced', () => {
   it('connects every subscriber, delivers every event, and resumes a killed node’s clients on the other with nothing lost', async () => {
@@ -35,7 +36,7 @@ describe.skipIf(!hasRedis)('bench:scale, reduced', () => {
         [
           script,
           ...['--subscribers', '10000', '--nodes', '2', '--rate', '500', '--seconds', '2'],
-          ...['--idle-ms', '1000', '--jitter-ms', '1000', '--timeout-ms', '200000', '--json'],
+          ...['--idle-ms', '1000', '--jitter-ms', '1000', '--timeout-ms', '400000', '--json'],
         ],
         { maxBuffer: 1 << 20 },
         (error, out, err) => (out ? resolve(out) : reject(error ?? new Error(err))),
@@ -53,5 +54,5 @@ describe.skipIf(!hasRedis)('bench:scale, reduced', () => {
     expect(report.kill.moved).toBeGreaterThanOrEqual(report.kill.victims);
     expect(report.kill.resumed).toBe(report.kill.moved);
     expect(report.ok).toBe(true);
-  }, 240_000);
+  }, 450_000);
 });
