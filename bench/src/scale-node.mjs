@@ -6,7 +6,7 @@
 import http from 'node:http';
 import { createNatsBroker } from '@tidings/nats';
 import { realtime } from '@tidings/node';
-import { redisBroker } from '@tidings/redis';
+import { createRedisBroker } from '@tidings/redis';
 import { nowUs, sleep } from './clock.mjs';
 import { serveCommands } from './process.mjs';
 
@@ -15,7 +15,7 @@ const retention = { maxEvents: 100, maxAgeMs: 600_000 };
 const broker =
   kind === 'nats'
     ? await createNatsBroker({ servers: url, stream: name, retention, timeoutMs: 30_000 })
-    : redisBroker({
+    : await createRedisBroker({
         redis: url,
         prefix: name,
         retention: { ...retention, maxTopics: 2 * Number(users) },

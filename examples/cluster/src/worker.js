@@ -4,10 +4,10 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { realtime } from '@tidings/node';
-import { redisBroker } from '@tidings/redis';
+import { createRedisBroker } from '@tidings/redis';
 
 const WORKER = String(cluster.worker?.id ?? process.pid);
-const broker = redisBroker({
+const broker = await createRedisBroker({
   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   prefix: process.env.PREFIX ?? 'cluster-demo',
 });
