@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { HANDLER_SCHEMA, HUB_SCHEMA } from '../../packages/core/src/option-schema.js';
+import { HANDLER_SCHEMA, HUB_SCHEMA } from '../../packages/core/src/config/option-schema.js';
 import { NATS_SCHEMA } from '../../packages/nats/src/options.js';
 import { REDIS_SCHEMA } from '../../packages/redis/src/options.js';
 import { schemaRows } from './schema-rows.js';

@@ -20,86 +20,10 @@ export type {
   ResetReason,
   RetentionOptions,
   StoredEvent,
-} from './broker.js';
-export { CONNECTION_ID_HEADER, type Connection } from './connection.js';
-export { type Cors, type CorsOptions, createCors } from './cors.js';
-export { createDebugHandler, type DebugHandlerOptions, type DebugSnapshot, debugSnapshot } from './debug.js';
-export type { CloseOptions } from './drain.js';
-export { type ErrorCode, isTidingsError, TidingsError } from './errors.js';
-export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId } from './event-id.js';
-export { type FrameworkResponse, toFrameworkSink } from './framework-sink.js';
-export {
-  createHandler,
-  type ErrorRouting,
-  type HandlerOptions,
-  type MaybePromise,
-  type RealtimeHandler,
-  sendError,
-} from './handler.js';
-export { createHealthHandler, type HubHealth } from './health.js';
-export {
-  createHub,
-  type EventData,
-  type EventMap,
-  Hub,
-  type PublishOptions,
-  type Subscriber,
-} from './hub.js';
-export { type HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram } from './latency-histogram.js';
-export type {
-  ConnectInfo,
-  DisconnectInfo,
-  ErrorInfo,
-  LifecycleOptions,
-  Logger,
-  LogLevel,
-  PublishInfo,
-} from './lifecycle.js';
-export {
-  type ConnectionKind,
-  ConnectionLimiter,
-  type LimiterSnapshot,
-  type LimitOptions,
-  type ResolvedLimits,
-} from './limits.js';
-export { DEFAULT_RETENTION, MemoryBroker } from './memory-broker.js';
-export {
-  collectMetrics,
-  createMetricsHandler,
-  METRICS_CONTENT_TYPE,
-  type MetricFamily,
-  type MetricSample,
-  type MetricsRegistry,
-  type RegistrableMetric,
-  registerMetrics,
-  renderMetrics,
-} from './metrics.js';
-export { toFetchHandler, toNodeHandler } from './mount.js';
-export {
-  createNodeHandler,
-  type NodeHandler,
-  type NodeRequest,
-  type NodeResponse,
-  toRealtimeRequest,
-  toResponseSink,
-} from './node.js';
-export type { HubOptions, PollAdviceOptions } from './options.js';
-export type { PollBody, PollEvent } from './poll.js';
-export { PublishIds } from './publish-ids.js';
-export { type AdapterOptions, type AdapterSpec, type RealtimeApi, realtimeApi } from './realtime-api.js';
-export { markServed, type Served, servedBy, warnServedTwice } from './served-path.js';
-export type { SlowConsumerOption, SlowConsumerPolicy } from './slow-consumer.js';
-export { encodeEvent } from './sse-encoder.js';
-export {
-  type CounterName,
-  DISCONNECT_REASONS,
-  type DisconnectReason,
-  type HubStats,
-  TRANSPORTS,
-  type Transport,
-} from './stats.js';
-export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './topic.js';
-export type { RealtimeRequest, ResponseSink } from './transport.js';
+} from './broker/broker.js';
+export { DEFAULT_RETENTION, MemoryBroker } from './broker/memory-broker.js';
+export { PublishIds } from './broker/publish-ids.js';
+export { wellFormed } from './broker/well-formed.js';
 export {
   aFunction,
   aString,
@@ -113,6 +37,87 @@ export {
   oneOf,
   wholeNumber,
   withMethods,
-} from './validate.js';
-export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './web.js';
-export { wellFormed } from './well-formed.js';
+} from './config/validate.js';
+export type { PollBody, PollEvent } from './delivery/poll.js';
+export type { SlowConsumerOption, SlowConsumerPolicy } from './delivery/slow-consumer.js';
+export { type Cors, type CorsOptions, createCors } from './http/cors.js';
+export { type FrameworkResponse, toFrameworkSink } from './http/framework-sink.js';
+export {
+  createHandler,
+  type ErrorRouting,
+  type HandlerOptions,
+  type MaybePromise,
+  type RealtimeHandler,
+  sendError,
+} from './http/handler.js';
+export { toFetchHandler, toNodeHandler } from './http/mount.js';
+export {
+  createNodeHandler,
+  type NodeHandler,
+  type NodeRequest,
+  type NodeResponse,
+  toRealtimeRequest,
+  toResponseSink,
+} from './http/node.js';
+export { type AdapterOptions, type AdapterSpec, type RealtimeApi, realtimeApi } from './http/realtime-api.js';
+export { markServed, type Served, servedBy, warnServedTwice } from './http/served-path.js';
+export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './http/web.js';
+export { CONNECTION_ID_HEADER, type Connection } from './hub/connection.js';
+export type { CloseOptions } from './hub/drain.js';
+export { createHealthHandler, type HubHealth } from './hub/health.js';
+export {
+  createHub,
+  type EventData,
+  type EventMap,
+  Hub,
+  type PublishOptions,
+  type Subscriber,
+} from './hub/hub.js';
+export { type HistogramSnapshot, LATENCY_BUCKETS, LatencyHistogram } from './hub/latency-histogram.js';
+export type {
+  ConnectInfo,
+  DisconnectInfo,
+  ErrorInfo,
+  LifecycleOptions,
+  Logger,
+  LogLevel,
+  PublishInfo,
+} from './hub/lifecycle.js';
+export {
+  type ConnectionKind,
+  ConnectionLimiter,
+  type LimiterSnapshot,
+  type LimitOptions,
+  type ResolvedLimits,
+} from './hub/limits.js';
+export type { HubOptions, PollAdviceOptions } from './hub/options.js';
+export {
+  type CounterName,
+  DISCONNECT_REASONS,
+  type DisconnectReason,
+  type HubStats,
+  TRANSPORTS,
+  type Transport,
+} from './hub/stats.js';
+export {
+  createDebugHandler,
+  type DebugHandlerOptions,
+  type DebugSnapshot,
+  debugSnapshot,
+} from './observability/debug.js';
+export {
+  collectMetrics,
+  createMetricsHandler,
+  METRICS_CONTENT_TYPE,
+  type MetricFamily,
+  type MetricSample,
+  type MetricsRegistry,
+  type RegistrableMetric,
+  registerMetrics,
+  renderMetrics,
+} from './observability/metrics.js';
+export { type ErrorCode, isTidingsError, TidingsError } from './wire/errors.js';
+export { type Cursor, formatEventId, MAX_CURSOR_LENGTH, newEpoch, parseEventId } from './wire/event-id.js';
+export { encodeEvent } from './wire/sse-encoder.js';
+export { assertEventName, assertTopic, isValidTopic, MAX_TOPIC_LENGTH } from './wire/topic.js';
+export type { RealtimeRequest, ResponseSink } from './wire/transport.js';

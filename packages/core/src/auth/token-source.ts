@@ -1,4 +1,4 @@
-import type { RealtimeRequest } from '../transport.js';
+import type { RealtimeRequest } from '../wire/transport.js';
 
 /** Where a request may carry its subscription token. */
 export interface TokenSourceOptions {

@@ -10,8 +10,8 @@ import {
   jwtVerify,
   type KeyLike,
 } from 'jose';
-import { TidingsError } from '../errors.js';
-import type { RealtimeRequest } from '../transport.js';
+import { TidingsError } from '../wire/errors.js';
+import type { RealtimeRequest } from '../wire/transport.js';
 import { readToken, type TokenSourceOptions } from './token-source.js';
 import { TopicGrant } from './topic-pattern.js';
 

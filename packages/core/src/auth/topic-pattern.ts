@@ -1,5 +1,5 @@
-import { TidingsError } from '../errors.js';
-import { isValidTopic } from '../topic.js';
+import { TidingsError } from '../wire/errors.js';
+import { isValidTopic } from '../wire/topic.js';
 
 /**
  * A pattern is an exact topic name (`user:42`) or a prefix ending in `*` (`user:42:*`),

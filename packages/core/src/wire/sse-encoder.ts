@@ -1,4 +1,4 @@
-import type { StoredEvent } from './broker.js';
+import type { StoredEvent } from '../broker/broker.js';
 
 const LINE_BREAK = /\r\n|\r|\n/;
 

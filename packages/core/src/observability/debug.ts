@@ -1,8 +1,8 @@
-import { isTidingsError, TidingsError } from './errors.js';
-import { type MaybePromise, type RealtimeHandler, sendError } from './handler.js';
-import type { Hub } from './hub.js';
-import type { Transport } from './stats.js';
-import type { RealtimeRequest } from './transport.js';
+import { type MaybePromise, type RealtimeHandler, sendError } from '../http/handler.js';
+import type { Hub } from '../hub/hub.js';
+import type { Transport } from '../hub/stats.js';
+import { isTidingsError, TidingsError } from '../wire/errors.js';
+import type { RealtimeRequest } from '../wire/transport.js';
 
 /** Options of {@link createDebugHandler}. */
 export interface DebugHandlerOptions<Ctx> {

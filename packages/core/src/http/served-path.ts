@@ -1,4 +1,4 @@
-import type { Hub } from './hub.js';
+import type { Hub } from '../hub/hub.js';
 
 /** Where an adapter's handler keeps the hub it serves, so another can recognize it on the same path. */
 const SERVES = Symbol.for('tidings.serves');

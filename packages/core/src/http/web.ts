@@ -1,6 +1,6 @@
+import type { Hub } from '../hub/hub.js';
+import type { RealtimeRequest, ResponseSink } from '../wire/transport.js';
 import { createHandler, type HandlerOptions } from './handler.js';
-import type { Hub } from './hub.js';
-import type { RealtimeRequest, ResponseSink } from './transport.js';
 
 /** Serves one web-standard request; resolves to the response as soon as its head is decided. */
 export type FetchHandler<Ctx> = (request: Request, ctx: Ctx) => Promise<Response>;

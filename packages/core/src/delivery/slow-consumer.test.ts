@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredEvent } from './broker.js';
+import type { StoredEvent } from '../broker/broker.js';
+import { encodeEvent } from '../wire/sse-encoder.js';
 import { Backlog, behindBytes, policyFor } from './slow-consumer.js';
-import { encodeEvent } from './sse-encoder.js';
 
 /** Topics of two characters, like `t0`…`t2` below: the frame carries the topic in its id: field. */
 const event = (seq: number, topic = 'tt'): StoredEvent => ({

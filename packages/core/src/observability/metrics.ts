@@ -1,7 +1,7 @@
-import { TidingsError } from './errors.js';
-import { type RealtimeHandler, sendError } from './handler.js';
-import type { Hub } from './hub.js';
-import { DISCONNECT_REASONS, TRANSPORTS } from './stats.js';
+import { type RealtimeHandler, sendError } from '../http/handler.js';
+import type { Hub } from '../hub/hub.js';
+import { DISCONNECT_REASONS, TRANSPORTS } from '../hub/stats.js';
+import { TidingsError } from '../wire/errors.js';
 
 /** The Prometheus text exposition format version these metrics are written in. */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

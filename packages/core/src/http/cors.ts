@@ -1,4 +1,4 @@
-import type { RealtimeRequest, ResponseSink } from './transport.js';
+import type { RealtimeRequest, ResponseSink } from '../wire/transport.js';
 
 /** Cross-origin access to the endpoint (browsers on another origin). */
 export interface CorsOptions {

@@ -1,9 +1,9 @@
-import type { Broker, RetentionOptions } from './broker.js';
+import type { Broker, RetentionOptions } from '../broker/broker.js';
+import { HUB_HINTS, HUB_SCHEMA } from '../config/option-schema.js';
+import { checkOptions } from '../config/validate.js';
+import type { SlowConsumerOption } from '../delivery/slow-consumer.js';
 import type { LifecycleOptions } from './lifecycle.js';
 import { type LimitOptions, type ResolvedLimits, resolveLimits } from './limits.js';
-import { HUB_HINTS, HUB_SCHEMA } from './option-schema.js';
-import type { SlowConsumerOption } from './slow-consumer.js';
-import { checkOptions } from './validate.js';
 
 /** Options of a {@link Hub}. Every number has a documented, production-safe default. */
 export interface HubOptions extends LifecycleOptions {

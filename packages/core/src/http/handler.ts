@@ -1,12 +1,12 @@
-import type { TokenAuth } from './auth/token.js';
+import type { TokenAuth } from '../auth/token.js';
+import { respondPoll } from '../delivery/poll.js';
+import { SseStream } from '../delivery/sse-stream.js';
+import type { Hub } from '../hub/hub.js';
+import { isTidingsError, TidingsError } from '../wire/errors.js';
+import { parseRequest } from '../wire/request.js';
+import { assertTopic } from '../wire/topic.js';
+import type { RealtimeRequest, ResponseSink } from '../wire/transport.js';
 import { type CorsOptions, createCors } from './cors.js';
-import { isTidingsError, TidingsError } from './errors.js';
-import type { Hub } from './hub.js';
-import { respondPoll } from './poll.js';
-import { parseRequest } from './request.js';
-import { SseStream } from './sse-stream.js';
-import { assertTopic } from './topic.js';
-import type { RealtimeRequest, ResponseSink } from './transport.js';
 
 /** May be sync or async. */
 export type MaybePromise<T> = T | Promise<T>;

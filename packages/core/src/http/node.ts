@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Writable } from 'node:stream';
+import type { Hub } from '../hub/hub.js';
+import { chunkedFraming } from '../wire/sse-encoder.js';
+import type { RealtimeRequest, ResponseSink } from '../wire/transport.js';
 import { createHandler, type ErrorRouting, type HandlerOptions } from './handler.js';
-import type { Hub } from './hub.js';
-import { chunkedFraming } from './sse-encoder.js';
-import type { RealtimeRequest, ResponseSink } from './transport.js';
 
 /** A request of `node:http`, `node:https` or the `node:http2` compatibility API. */
 export type NodeRequest = IncomingMessage | Http2ServerRequest;

@@ -1,4 +1,7 @@
 import { LRUCache } from 'lru-cache';
+import { RETENTION_SCHEMA } from '../config/option-schema.js';
+import { checkOptions } from '../config/validate.js';
+import { type Cursor, formatEventId, newEpoch } from '../wire/event-id.js';
 import type {
   Broker,
   EventListener,
@@ -7,10 +10,7 @@ import type {
   RetentionOptions,
   StoredEvent,
 } from './broker.js';
-import { type Cursor, formatEventId, newEpoch } from './event-id.js';
-import { RETENTION_SCHEMA } from './option-schema.js';
 import { type ReplayBounds, ReplayBuffer } from './replay-buffer.js';
-import { checkOptions } from './validate.js';
 import { wellFormed } from './well-formed.js';
 
 /** Retention defaults shared by every broker. */

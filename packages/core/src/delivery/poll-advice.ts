@@ -1,4 +1,4 @@
-import type { Hub } from './hub.js';
+import type { Hub } from '../hub/hub.js';
 
 /**
  * The server's advice for the next poll, `retryAfterMs` (see PROTOCOL.md, "Adaptive polling"):

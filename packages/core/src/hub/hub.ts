@@ -1,18 +1,19 @@
 import { LRUCache } from 'lru-cache';
-import { ExpirySchedule } from './auth/expiry-schedule.js';
-import type { Broker, StoredEvent } from './broker.js';
+import { ExpirySchedule } from '../auth/expiry-schedule.js';
+import type { Broker, StoredEvent } from '../broker/broker.js';
+import { MemoryBroker } from '../broker/memory-broker.js';
+import { SseStream } from '../delivery/sse-stream.js';
+import { TidingsError } from '../wire/errors.js';
+import { encodeEvent } from '../wire/sse-encoder.js';
+import { assertEventName, assertTopic } from '../wire/topic.js';
 import { type Connection, ConnectionIds } from './connection.js';
 import { type CloseOptions, spreadOver } from './drain.js';
-import { TidingsError } from './errors.js';
 import { checkHealth, type HubHealth } from './health.js';
 import { HeartbeatSchedule } from './heartbeat.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import { Lifecycle } from './lifecycle.js';
 import { ConnectionLimiter } from './limits.js';
-import { MemoryBroker } from './memory-broker.js';
 import { type HubOptions, type ResolvedHubOptions, resolveHubOptions } from './options.js';
-import { encodeEvent } from './sse-encoder.js';
-import { SseStream } from './sse-stream.js';
 import {
   type CounterName,
   type DisconnectReason,
@@ -20,7 +21,6 @@ import {
   type HubStats,
   type Transport,
 } from './stats.js';
-import { assertEventName, assertTopic } from './topic.js';
 
 /** A local receiver of a topic's events: an SSE stream or a waiting long-poll. */
 export interface Subscriber {

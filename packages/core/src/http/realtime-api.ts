@@ -1,9 +1,9 @@
-import type { CloseOptions } from './drain.js';
+import { ADAPTER_HINTS, HANDLER_SCHEMA, HUB_SCHEMA } from '../config/option-schema.js';
+import { check, checkOptions, type OptionSchema } from '../config/validate.js';
+import type { CloseOptions } from '../hub/drain.js';
+import { type EventData, type EventMap, Hub, type PublishOptions } from '../hub/hub.js';
+import type { HubOptions } from '../hub/options.js';
 import type { HandlerOptions } from './handler.js';
-import { type EventData, type EventMap, Hub, type PublishOptions } from './hub.js';
-import { ADAPTER_HINTS, HANDLER_SCHEMA, HUB_SCHEMA } from './option-schema.js';
-import type { HubOptions } from './options.js';
-import { check, checkOptions, type OptionSchema } from './validate.js';
 
 /**
  * What every adapter's `realtime(options)` takes: hub options (refused together with `hub`)

@@ -1,6 +1,6 @@
-import type { BrokerHealth } from './broker.js';
-import { TidingsError } from './errors.js';
-import { type RealtimeHandler, sendError } from './handler.js';
+import type { BrokerHealth } from '../broker/broker.js';
+import { type RealtimeHandler, sendError } from '../http/handler.js';
+import { TidingsError } from '../wire/errors.js';
 import type { Hub } from './hub.js';
 
 /** A readiness verdict, from {@link Hub.health}. */

@@ -1,5 +1,5 @@
+import type { ResponseSink } from '../wire/transport.js';
 import { type NodeResponse, toResponseSink } from './node.js';
-import type { ResponseSink } from './transport.js';
 
 /**
  * How a node-based framework (Koa, Fastify) answers, for {@link toFrameworkSink}. One object

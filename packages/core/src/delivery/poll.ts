@@ -1,12 +1,12 @@
-import type { HistoryResult, StoredEvent } from './broker.js';
-import type { Connection } from './connection.js';
+import type { HistoryResult, StoredEvent } from '../broker/broker.js';
+import type { Connection } from '../hub/connection.js';
+import type { Hub, Subscriber } from '../hub/hub.js';
+import type { DisconnectReason } from '../hub/stats.js';
+import { type Cursor, formatEventId } from '../wire/event-id.js';
+import type { ParsedRequest } from '../wire/request.js';
+import type { ResponseSink } from '../wire/transport.js';
 import { DeadlineSchedule, type Expiring } from './deadline-schedule.js';
-import { type Cursor, formatEventId } from './event-id.js';
-import type { Hub, Subscriber } from './hub.js';
 import { adviseRetryMs } from './poll-advice.js';
-import type { ParsedRequest } from './request.js';
-import type { DisconnectReason } from './stats.js';
-import type { ResponseSink } from './transport.js';
 import { WakeReads } from './wake-reads.js';
 
 /** One event in a poll response body. */

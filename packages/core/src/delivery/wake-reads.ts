@@ -1,5 +1,5 @@
-import type { Broker, HistoryResult } from './broker.js';
-import type { Cursor } from './event-id.js';
+import type { Broker, HistoryResult } from '../broker/broker.js';
+import type { Cursor } from '../wire/event-id.js';
 
 /**
  * History reads of woken long-polls, shared: every waiter woken by the same event, on the

@@ -1,4 +1,4 @@
-import type { Cursor } from './event-id.js';
+import type { Cursor } from '../wire/event-id.js';
 
 /** An event as stored and delivered: immutable once published. */
 export interface StoredEvent {

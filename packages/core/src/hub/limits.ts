@@ -1,5 +1,5 @@
-import { TidingsError } from './errors.js';
-import type { RealtimeRequest } from './transport.js';
+import { TidingsError } from '../wire/errors.js';
+import type { RealtimeRequest } from '../wire/transport.js';
 
 /**
  * Admission limits of a hub. Each refusal is a JSON error (429 with `Retry-After`, 414 or

@@ -1,5 +1,5 @@
-import type { StoredEvent } from './broker.js';
-import { encodeEvent } from './sse-encoder.js';
+import type { StoredEvent } from '../broker/broker.js';
+import { encodeEvent } from '../wire/sse-encoder.js';
 
 /**
  * What happens to a stream whose client reads slower than events arrive:
