@@ -39,7 +39,6 @@ export {
   withMethods,
 } from './config/validate.js';
 export type { PollBody, PollEvent } from './delivery/poll.js';
-export type { SlowConsumerOption, SlowConsumerPolicy } from './delivery/slow-consumer.js';
 export { type Cors, type CorsOptions, createCors } from './http/cors.js';
 export { type FrameworkResponse, toFrameworkSink } from './http/framework-sink.js';
 export {
@@ -64,7 +63,7 @@ export { markServed, type Served, servedBy, warnServedTwice } from './http/serve
 export { createFetchHandler, type FetchHandler, fromFetchRequest, WebResponseSink } from './http/web.js';
 export { CONNECTION_ID_HEADER, type Connection } from './hub/connection.js';
 export type { CloseOptions } from './hub/drain.js';
-export { createHealthHandler, type HubHealth } from './hub/health.js';
+export type { HubHealth } from './hub/health.js';
 export {
   createHub,
   type EventData,
@@ -90,7 +89,12 @@ export {
   type LimitOptions,
   type ResolvedLimits,
 } from './hub/limits.js';
-export type { HubOptions, PollAdviceOptions } from './hub/options.js';
+export type {
+  HubOptions,
+  PollAdviceOptions,
+  SlowConsumerOption,
+  SlowConsumerPolicy,
+} from './hub/options.js';
 export {
   type CounterName,
   DISCONNECT_REASONS,
@@ -105,6 +109,7 @@ export {
   type DebugSnapshot,
   debugSnapshot,
 } from './observability/debug.js';
+export { createHealthHandler } from './observability/health.js';
 export {
   collectMetrics,
   createMetricsHandler,

@@ -3,12 +3,13 @@ import type { Expiring } from '../auth/expiry-schedule.js';
 import type { HistoryResult, StoredEvent } from '../broker/broker.js';
 import { CONNECTION_ID_HEADER, type Connection } from '../hub/connection.js';
 import type { Hub, Subscriber } from '../hub/hub.js';
+import type { SlowConsumerPolicy } from '../hub/options.js';
 import type { DisconnectReason } from '../hub/stats.js';
 import { TidingsError } from '../wire/errors.js';
 import { type Cursor, formatEventId } from '../wire/event-id.js';
 import { encodeEvent, encodePosition, encodePreamble, HEARTBEAT } from '../wire/sse-encoder.js';
 import type { RealtimeRequest, ResponseSink } from '../wire/transport.js';
-import { Backlog, behindBytes, policyFor, type SlowConsumerPolicy } from './slow-consumer.js';
+import { Backlog, behindBytes, policyFor } from './slow-consumer.js';
 
 /** Live events that arrive while history is still being replayed. */
 interface Held {

@@ -1,7 +1,4 @@
-import type { BrokerHealth } from '../broker/broker.js';
-import { type RealtimeHandler, sendError } from '../http/handler.js';
-import { TidingsError } from '../wire/errors.js';
-import type { Hub } from './hub.js';
+import type { Broker, BrokerHealth } from '../broker/broker.js';
 
 /** A readiness verdict, from {@link Hub.health}. */
 export interface HubHealth {
@@ -18,15 +15,22 @@ export interface HubHealth {
 /** Longest a broker probe may take before the broker counts as unreachable, ms. */
 const PROBE_TIMEOUT_MS = 2_000;
 
+/** What a health check reads of a {@link Hub}. */
+interface HealthSource {
+  readonly broker: Broker;
+  readonly closed: boolean;
+  readonly openConnections: number;
+}
+
 /** Probes the broker (its `health()`, else a `head()` read) and reads the drain state. */
-export async function checkHealth(hub: Hub): Promise<HubHealth> {
+export async function checkHealth(hub: HealthSource): Promise<HubHealth> {
   const broker = await probeBroker(hub);
   const draining = hub.closed;
   const status = draining ? 'draining' : broker.ok ? 'ok' : 'broker-unavailable';
   return { ready: status === 'ok', status, draining, broker, connections: hub.openConnections };
 }
 
-async function probeBroker(hub: Hub): Promise<BrokerHealth> {
+async function probeBroker(hub: HealthSource): Promise<BrokerHealth> {
   const { broker } = hub;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<BrokerHealth>((resolve) => {
@@ -41,24 +45,4 @@ async function probeBroker(hub: Hub): Promise<BrokerHealth> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * A readiness endpoint for load balancers and Kubernetes: `200` with the {@link HubHealth}
- * JSON when ready, `503` when the broker is unreachable or the hub is draining.
- * Mount it with `toNodeHandler` / `toFetchHandler`, or wrap it like any `RealtimeHandler`.
- */
-export function createHealthHandler(hub: Hub): RealtimeHandler<unknown> {
-  return async (req, sink) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(sink, new TidingsError('method-not-allowed', 'Use GET'));
-      return;
-    }
-    const health = await hub.health();
-    sink.writeHead(health.ready ? 200 : 503, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-    });
-    sink.end(req.method === 'HEAD' ? undefined : JSON.stringify(health));
-  };
 }

@@ -2,7 +2,6 @@ import { LRUCache } from 'lru-cache';
 import { ExpirySchedule } from '../auth/expiry-schedule.js';
 import type { Broker, StoredEvent } from '../broker/broker.js';
 import { MemoryBroker } from '../broker/memory-broker.js';
-import { SseStream } from '../delivery/sse-stream.js';
 import { TidingsError } from '../wire/errors.js';
 import { encodeEvent } from '../wire/sse-encoder.js';
 import { assertEventName, assertTopic } from '../wire/topic.js';
@@ -293,8 +292,9 @@ export class Hub<Events extends EventMap = EventMap> {
     if (this.closing) return;
     this.closing = true;
     const streams: Subscriber[] = [];
-    for (const subscriber of [...this.connections.keys()]) {
-      if (subscriber instanceof SseStream) streams.push(subscriber);
+    for (const [subscriber, connection] of [...this.connections]) {
+      // Streams (tracked as `sse`) reconnect elsewhere: spread them over the grace period.
+      if (connection.transport === 'sse') streams.push(subscriber);
       else subscriber.close('server-close');
     }
     await spreadOver(streams, options.graceMs ?? 0, (stream) => stream.close('server-close'));

@@ -1,9 +1,26 @@
 import type { Broker, RetentionOptions } from '../broker/broker.js';
 import { HUB_HINTS, HUB_SCHEMA } from '../config/option-schema.js';
 import { checkOptions } from '../config/validate.js';
-import type { SlowConsumerOption } from '../delivery/slow-consumer.js';
 import type { LifecycleOptions } from './lifecycle.js';
 import { type LimitOptions, type ResolvedLimits, resolveLimits } from './limits.js';
+
+/**
+ * What happens to a stream whose client reads slower than events arrive:
+ * - `disconnect` (default): close it once `maxBufferedBytes` are unsent; the client resumes
+ *   by id, losing nothing.
+ * - `drop-oldest`: once half of `maxBufferedBytes` is unsent, hold back the newest events, at
+ *   most the other half; older ones are dropped, and the client is told with `event: reset`
+ *   (reason `dropped`) before the rest.
+ * - `latest`: like `drop-oldest`, but hold back only the newest event of each topic (tickers,
+ *   presence); the superseded ones are skipped silently — that is the contract of the policy.
+ *
+ * A held-back backlog is written whenever the socket drains, as fast as the client reads; a
+ * client that keeps up never loses an event under any policy.
+ */
+export type SlowConsumerPolicy = 'disconnect' | 'drop-oldest' | 'latest';
+
+/** The policy option: one for the hub, or one per topic. */
+export type SlowConsumerOption = SlowConsumerPolicy | ((topic: string) => SlowConsumerPolicy);
 
 /** Options of a {@link Hub}. Every number has a documented, production-safe default. */
 export interface HubOptions extends LifecycleOptions {

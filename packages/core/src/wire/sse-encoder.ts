@@ -1,5 +1,3 @@
-import type { StoredEvent } from '../broker/broker.js';
-
 const LINE_BREAK = /\r\n|\r|\n/;
 
 /** Where an SSE frame keeps its HTTP/1.1 chunk framing (see {@link chunkedFraming}). */
@@ -18,7 +16,12 @@ type FramedBuffer = Buffer & { [CHUNKED]?: Buffer };
  * can be injected through them; payload line breaks of any kind (CRLF, CR, LF) become
  * separate `data:` lines and decode back to LF.
  */
-export function encodeEvent(event: Pick<StoredEvent, 'id' | 'event' | 'data'> & { topic?: string }): Buffer {
+export function encodeEvent(event: {
+  readonly id: string;
+  readonly event: string | undefined;
+  readonly data: string;
+  topic?: string;
+}): Buffer {
   let frame = event.topic === undefined ? `id: ${event.id}\n` : `id: ${event.id} ${event.topic}\n`;
   if (event.event !== undefined) frame += `event: ${event.event}\n`;
   frame += LINE_BREAK.test(event.data)
