@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type BrokerInstance, type BrokerSetup, brokers } from './brokers.js';
 
 /**
- * The contract every broker keeps (see packages/core/src/broker.ts): ids agree and are
+ * The contract every broker keeps (see packages/core/src/broker/broker.ts): ids agree and are
  * totally ordered, history is exact or an explicit reset, live delivery starts when
  * `subscribe` resolves.
  */
