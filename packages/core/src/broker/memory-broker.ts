@@ -41,7 +41,13 @@ export class MemoryBroker implements Broker {
     private readonly now: () => number = Date.now,
   ) {
     checkOptions('new MemoryBroker()', retention, RETENTION_SCHEMA);
-    const options = { ...DEFAULT_RETENTION, ...retention };
+    // A field given as undefined takes its default, as in the Redis and NATS brokers.
+    const options: Required<RetentionOptions> = {
+      maxEvents: retention.maxEvents ?? DEFAULT_RETENTION.maxEvents,
+      maxBytes: retention.maxBytes ?? DEFAULT_RETENTION.maxBytes,
+      maxAgeMs: retention.maxAgeMs ?? DEFAULT_RETENTION.maxAgeMs,
+      maxTopics: retention.maxTopics ?? DEFAULT_RETENTION.maxTopics,
+    };
     this.bounds = options;
     this.evicted = new LRUCache<string, number>({
       max: options.maxTopics,
