@@ -87,8 +87,12 @@ export class Hub<Events extends EventMap = EventMap> {
     this.broker = options.broker ?? new MemoryBroker(options.retention, this.options.now);
     this.heartbeat = new HeartbeatSchedule(this.options.heartbeatMs);
     this.expiry = new ExpirySchedule();
-    this.limiter = new ConnectionLimiter(this.options.limits);
     this.lifecycle = new Lifecycle(options);
+    this.limiter = new ConnectionLimiter(this.options.limits, (limit, value) => {
+      const message = `Tidings: this hub refused a connection at limits.${limit} = ${value} (429 until one closes); raise limits.${limit} if the node has room for more.`;
+      if (!this.lifecycle.warn({ limit, value }, message))
+        globalThis.process?.emitWarning?.(message, { code: 'TIDINGS_CONNECTION_LIMIT' });
+    });
     this.unwatchBroker =
       this.broker.watch?.({
         error: (error) => this.brokerFailed(error),

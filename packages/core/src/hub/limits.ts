@@ -38,6 +38,9 @@ export function resolveLimits(options: LimitOptions = {}): ResolvedLimits {
   };
 }
 
+/** A limit on the whole hub (not per client), whose first refusal is logged. */
+export type HubWideLimit = 'maxConnections' | 'maxLongPolls';
+
 /** What a connection holds while open. */
 export type ConnectionKind = 'sse' | 'longPoll';
 
@@ -52,15 +55,26 @@ export class ConnectionLimiter {
   private readonly perKey = new Map<string, number>();
   private readonly refusedByCode = new Map<string, number>();
 
-  constructor(readonly limits: ResolvedLimits) {}
+  private readonly reachedFirst = new Set<HubWideLimit>();
+
+  /**
+   * @param onLimitReached called once per hub-wide limit, the first time it refuses a request:
+   * a node at its capacity is an operator's concern, unlike one client at its per-key limit.
+   */
+  constructor(
+    readonly limits: ResolvedLimits,
+    private readonly onLimitReached: (limit: HubWideLimit, value: number) => void = () => {},
+  ) {}
 
   /** Takes a connection slot, or throws `too-many-requests`. The returned release is idempotent. */
   acquire(kind: ConnectionKind, key: string | undefined): () => void {
     const { maxConnections, maxLongPolls, maxConnectionsPerKey } = this.limits;
     if (this.open >= maxConnections) {
+      this.reached('maxConnections');
       throw new TidingsError('too-many-requests', 'The server holds its maximum of connections; retry later');
     }
     if (kind === 'longPoll' && this.longPolls >= maxLongPolls) {
+      this.reached('maxLongPolls');
       throw new TidingsError('too-many-requests', 'Too many waiting long-polls; retry later');
     }
     const held = key === undefined ? 0 : (this.perKey.get(key) ?? 0);
@@ -81,6 +95,12 @@ export class ConnectionLimiter {
       if (left > 0) this.perKey.set(key, left);
       else this.perKey.delete(key);
     };
+  }
+
+  private reached(limit: HubWideLimit): void {
+    if (this.reachedFirst.has(limit)) return;
+    this.reachedFirst.add(limit);
+    this.onLimitReached(limit, this.limits[limit]);
   }
 
   /** Throws `uri-too-long` / `header-too-large` when the request exceeds the length limits. */
