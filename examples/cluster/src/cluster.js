@@ -18,6 +18,12 @@ if (cluster.isPrimary) {
   });
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
+    if (listening < workers) {
+      // Dead before the cluster was up (port in use, Redis away…): another fork would die too.
+      console.error(`worker ${worker.id} exited (${signal ?? code}) before the cluster was up; stopping`);
+      process.exitCode = 1;
+      return stop();
+    }
     console.log(`worker ${worker.id} died (${signal ?? code}); forking another`);
     cluster.fork();
   });

@@ -38,7 +38,17 @@ const server = http.createServer((req, res) => {
   res.writeHead(404).end();
 });
 // Port 0 in a cluster: the first worker's random port is shared by every worker.
-server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1');
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+server.listen(port, host);
+server.on('error', (error) => {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+      : `Cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
+});
 
 process.once('SIGTERM', async () => {
   server.close();

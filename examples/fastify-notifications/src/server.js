@@ -40,13 +40,22 @@ app.get('/vendor/tidings-client.js', async (_request, reply) =>
     .send(await readFile(new URL(import.meta.resolve('@tidings/client/browser')))),
 );
 
-const address = await app.listen({
-  port: Number(process.env.PORT ?? 3000),
-  host: process.env.HOST ?? '127.0.0.1',
-});
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const address = await app.listen({ port, host }).catch(cannotListen);
 console.log(`Tidings Fastify demo listening on ${address}/`);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   // Closing Fastify closes the hub (the plugin's onClose), which ends open streams.
   process.once(signal, () => app.close().then(() => process.exit(0)));
+}
+
+/** Says why the server cannot listen (a port in use, most often) and exits, instead of a stack. */
+function cannotListen(error) {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+      : `Cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
 }

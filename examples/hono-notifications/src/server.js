@@ -30,14 +30,26 @@ app.get('/vendor/tidings-client.js', async (c) => {
 const publicDir = fileURLToPath(new URL('../../express-notifications/public', import.meta.url));
 app.use('/*', serveStatic({ root: publicDir }));
 
-const server = serve(
-  { fetch: app.fetch, port: Number(process.env.PORT ?? 3000), hostname: process.env.HOST ?? '127.0.0.1' },
-  ({ address, port }) => console.log(`Tidings Hono demo listening on http://${address}:${port}/`),
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const server = serve({ fetch: app.fetch, port, hostname: host }, ({ address, port: actual }) =>
+  console.log(`Tidings Hono demo listening on http://${address}:${actual}/`),
 );
+server.on('error', cannotListen);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
     await rt.close();
     server.close(() => process.exit(0));
   });
+}
+
+/** Says why the server cannot listen (a port in use, most often) and exits, instead of a stack. */
+function cannotListen(error) {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+      : `Cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
 }

@@ -39,16 +39,29 @@ router.get(['/', '/app.js', '/style.css'], (ctx) => {
 });
 app.use(router.routes());
 
-const server = app.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
-  const { address, port } = server.address();
-  console.log(`Tidings Koa demo listening on http://${address}:${port}/`);
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+const server = app.listen(port, host, () => {
+  const { address, port: actual } = server.address();
+  console.log(`Tidings Koa demo listening on http://${address}:${actual}/`);
 });
+server.on('error', cannotListen);
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
     await rt.close();
     server.close(() => process.exit(0));
   });
+}
+
+/** Says why the server cannot listen (a port in use, most often) and exits, instead of a stack. */
+function cannotListen(error) {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+      : `Cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
 }
 
 /** The Express demo's static page, served from memory. */

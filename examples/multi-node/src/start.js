@@ -22,8 +22,6 @@ function startNode(name) {
   });
 }
 
-for (const name of NODES) startNode(name);
-
 // Demo control, answered by the proxy itself: POST /admin/kill?node=node-2 (SIGKILL).
 const proxy = createProxy(
   () => [...running.values()],
@@ -46,9 +44,20 @@ const ticker = setInterval(() => {
 }, 1_000);
 
 let url = '';
-proxy.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
+const port = Number(process.env.PORT ?? 3000);
+// The nodes start once the proxy listens: a proxy that cannot listen leaves no node behind.
+proxy.listen(port, '127.0.0.1', () => {
   url = `http://127.0.0.1:${proxy.address().port}`;
+  for (const name of NODES) startNode(name);
   console.log(`Tidings multi-node demo: ${url}/  (3 nodes behind a round-robin proxy)`);
+});
+proxy.on('error', (error) => {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on 127.0.0.1 is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+      : `Cannot listen on 127.0.0.1:${port}: ${error.message}`,
+  );
+  process.exit(1);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -54,9 +54,12 @@ function json(res, status, body) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
-server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1', () => {
-  const { address, port } = server.address();
-  console.log(`Tidings node:http demo listening on http://${address}:${port}/`);
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+server.on('error', cannotListen);
+server.listen(port, host, () => {
+  const { address, port: actual } = server.address();
+  console.log(`Tidings node:http demo listening on http://${address}:${actual}/`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -64,4 +67,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     await rt.close();
     server.close(() => process.exit(0));
   });
+}
+
+/** Says why the server cannot listen (a port in use, most often) and exits, instead of a stack. */
+function cannotListen(error) {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use: stop whatever holds it, or pick another, e.g. PORT=3001 npm start`
+      : `Cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
 }
