@@ -47,6 +47,16 @@ export class ChildServer {
     await exited;
   }
 
+  /** SIGSTOP: the server keeps its connections open but answers nothing until {@link resume}. */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  /** SIGCONT: a paused server carries on with what it was sent meanwhile. */
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     await this.kill();
     rmSync(this.dir, { recursive: true, force: true });

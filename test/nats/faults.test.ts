@@ -72,6 +72,25 @@ describe.skipIf(!spawnable)('nats: broker faults (own nats-server)', () => {
     stream.close();
   });
 
+  it('rejects a publish NATS stops answering with publish-outcome-unknown; it may still be stored', async () => {
+    const broker = await createNatsBroker({ servers: nats.url, stream: 'outcome', timeoutMs: 1_000 });
+    brokers.push(broker);
+    const start = await broker.head();
+    nats.pause(); // the message reaches NATS, which does not acknowledge it in time
+    const failure = await broker
+      .publish({ topic: 'x', event: undefined, data: 'maybe' })
+      .catch((e) => e)
+      .finally(() => nats.resume());
+    expect(isTidingsError(failure) && failure.code).toBe('publish-outcome-unknown');
+    expect(failure).toMatchObject({ status: 503, message: expect.stringMatching(/outcome is unknown/) });
+    // JetStream stores what it was sent once it resumes: the "unknown" publish is stored, once.
+    const stored = async () => {
+      const history = await broker.history(['x'], start, 10);
+      return history.reset ? 'reset' : history.events.map((event) => event.data).join();
+    };
+    await until(stored, 'maybe', 15_000);
+  });
+
   it('recreates a memory-stored stream lost in a restart, with a new epoch: old cursors reset "unknown"', async () => {
     const broker = await createNatsBroker({ servers: nats.url, stream: 'volatile', storage: 'memory' });
     brokers.push(broker);

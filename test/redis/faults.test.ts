@@ -91,6 +91,28 @@ describe.skipIf(!spawnable)('redis: broker faults (own redis-server)', () => {
     stream.close();
   });
 
+  it('rejects a publish Redis stops answering with publish-outcome-unknown; it may still be stored', async () => {
+    const broker = new RedisBroker({ redis: redis.url, prefix: 'outcome', commandTimeoutMs: 500 });
+    try {
+      const start = await broker.head();
+      redis.pause(); // the command reaches Redis, which answers neither it nor the settle
+      const failure = await broker
+        .publish({ topic: 'x', event: undefined, data: 'maybe' })
+        .catch((e) => e)
+        .finally(() => redis.resume());
+      expect(isTidingsError(failure) && failure.code).toBe('publish-outcome-unknown');
+      expect(failure).toMatchObject({ status: 503, message: expect.stringMatching(/outcome is unknown/) });
+      // Redis runs what it was sent once it resumes: the "unknown" publish is stored, once.
+      const stored = async () => {
+        const history = await broker.history(['x'], start, 10);
+        return history.reset ? 'reset' : history.events.map((event) => event.data).join();
+      };
+      await until(stored, 'maybe', 15_000);
+    } finally {
+      await broker.close();
+    }
+  });
+
   it('resumes live delivery within seconds of each of 5 restarts', async () => {
     const options = { redis: redis.url, prefix: 'restarts' };
     const subscriber = new RedisBroker(options);

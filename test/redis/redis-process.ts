@@ -36,6 +36,15 @@ export class RedisProcess {
     return this.server.kill();
   }
 
+  /** SIGSTOP: connections stay open, nothing is answered until {@link resume}. */
+  pause(): void {
+    this.server.pause();
+  }
+
+  resume(): void {
+    this.server.resume();
+  }
+
   stop(): Promise<void> {
     return this.server.stop();
   }

@@ -118,8 +118,8 @@ export class NatsBroker implements Broker {
    * `broker-unavailable` at once while NATS is known to be away (nothing sent). A publish in
    * flight when the connection fails is resent with the same `Nats-Msg-Id` when it is back
    * (JetStream de-duplicates it); only if NATS is not back within `timeoutMs` does it reject
-   * with a message saying the outcome is unknown — the one case where a rejected publish may
-   * still be delivered (docs/scaling-out.md, "What a rejected publish means").
+   * with `publish-outcome-unknown` — the one case where a rejected publish may still be
+   * delivered (docs/scaling-out.md, "What a rejected publish means").
    */
   async publish(request: PublishRequest): Promise<StoredEvent> {
     this.assertReachable();
@@ -345,7 +345,7 @@ function unavailable(error: unknown): TidingsError {
 
 function unknownOutcome(timeoutMs: number, cause: unknown): TidingsError {
   return new TidingsError(
-    'broker-unavailable',
+    'publish-outcome-unknown',
     `NATS did not confirm the publish within ${timeoutMs} ms, and its outcome is unknown: JetStream ` +
       'may have stored it before the connection failed, and then delivers it once NATS is back',
     { cause },

@@ -22,8 +22,8 @@ export interface ExactCommand<T> {
  * - Still unconfirmed then: as soon as Redis answers (within another `timeoutMs`), `settle`
  *   learns whether it ran (resolves with its result) or abandons it (rejects with
  *   `broker-unavailable`: it did not happen and never will).
- * - Redis not answering even that: rejects with `broker-unavailable` saying the outcome is
- *   unknown — the command may have run just before the connection failed. This is the one
+ * - Redis not answering even that: rejects with `publish-outcome-unknown` (the outcome is
+ *   unknown) — the command may have run just before the connection failed. This is the one
  *   case where a rejected publish can still be delivered.
  *
  * So a publish whose command was in flight when the connection failed takes up to about
@@ -64,7 +64,7 @@ export async function runExactly<T>(
 
 function unknownOutcome(timeoutMs: number, cause: unknown): TidingsError {
   return new TidingsError(
-    'broker-unavailable',
+    'publish-outcome-unknown',
     `Redis did not confirm the publish within ${timeoutMs} ms, and its outcome is unknown: Redis may ` +
       'have appended it before the connection failed, and then delivers it once it is back',
     { cause },

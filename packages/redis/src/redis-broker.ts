@@ -131,7 +131,7 @@ export class RedisBroker implements Broker {
    * `broker-unavailable` when it was not: at once while Redis is known to be away, or after a
    * lost reply once Redis confirms it did not run (the publish id makes the retry idempotent).
    * Only when Redis stays unreachable for about twice `commandTimeoutMs` after a reply was lost
-   * does it reject with a message saying the outcome is unknown: the event may then still be
+   * does it reject with `publish-outcome-unknown`: the event may then still be
    * delivered once Redis is back (docs/scaling-out.md, "What a rejected publish means").
    */
   async publish({ topic, event, data: sent }: PublishRequest): Promise<StoredEvent> {

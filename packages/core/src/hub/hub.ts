@@ -117,7 +117,7 @@ export class Hub<Events extends EventMap = EventMap> {
    * payload, or a broker that is unreachable.
    *
    * A `broker-unavailable` rejection means the event was not stored and will not be
-   * delivered — except when its message says the outcome is unknown: a publish in flight
+   * delivered. The exception has its own code, `publish-outcome-unknown`: a publish in flight
    * when the Redis or NATS connection failed, whose broker did not come back within its
    * timeout, may have been stored just before and is then delivered once the broker is back
    * (docs/scaling-out.md, "What a rejected publish means").

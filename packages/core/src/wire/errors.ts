@@ -16,6 +16,12 @@ export type ErrorCode =
   | 'uri-too-long'
   | 'shutting-down'
   | 'broker-unavailable'
+  /**
+   * A publish in flight when the broker connection failed, and the broker did not answer again
+   * in time: it may have been stored, and is then delivered once the broker is back. Every other
+   * rejected publish was not stored.
+   */
+  | 'publish-outcome-unknown'
   | 'internal';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -35,6 +41,7 @@ const STATUS: Record<ErrorCode, number> = {
   'uri-too-long': 414,
   'shutting-down': 503,
   'broker-unavailable': 503,
+  'publish-outcome-unknown': 503,
   internal: 500,
 };
 
