@@ -89,6 +89,39 @@ describe.each([
     for (const path of ['/a', '/b', '/shared']) await get(`${url}${path}?topic=a`);
     expect(warnings).toEqual([]);
   });
+
+  it('looks into nested routers: two hubs in one router, or one above and one inside', async () => {
+    const app = createApp();
+    const inner = createApp.Router();
+    inner.use('/realtime', tracked(expressRealtime()));
+    inner.use('/realtime', tracked(expressRealtime()));
+    const outer = createApp.Router();
+    outer.use('/v1', inner);
+    app.use('/api', outer);
+    app.use('/mixed/realtime', tracked(expressRealtime()));
+    const mixed = createApp.Router();
+    mixed.get('/realtime', tracked(expressRealtime()));
+    app.use('/mixed', mixed);
+    const url = await serve(app);
+    await get(`${url}/api/v1/realtime?topic=a`, 2);
+    await get(`${url}/mixed/realtime?topic=a`, 2);
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringContaining('/api/v1/realtime is served by two realtime() hubs'),
+      expect.stringContaining('/mixed/realtime is served by two realtime() hubs'),
+    ]);
+  });
+
+  it('stays quiet for hubs on different paths of nested routers', async () => {
+    const app = createApp();
+    const router = createApp.Router();
+    router.use('/a', tracked(expressRealtime()));
+    router.use('/b', tracked(expressRealtime()));
+    app.use('/api', router);
+    app.use('/a', tracked(expressRealtime())); // /a, not /api/a
+    const url = await serve(app);
+    for (const path of ['/api/a', '/api/b', '/a']) await get(`${url}${path}?topic=a`);
+    expect(warnings).toEqual([]);
+  });
 });
 
 describe('koa', () => {
