@@ -23,6 +23,7 @@ import { LiveTopics } from './live-topics.js';
 import { LuaScript } from './lua-script.js';
 import { decodeEntry } from './message.js';
 import { REDIS_SCHEMA, type RedisBrokerOptions } from './options.js';
+import { PublishQueue, type QueuedPublish } from './publish-queue.js';
 import { HEAD, HISTORY, PUBLISH, SETTLE } from './scripts.js';
 
 const publishScript = new LuaScript(PUBLISH);
@@ -58,6 +59,7 @@ export class RedisBroker implements Broker {
   private readonly now: () => number;
   private readonly timeoutMs: number;
   private readonly publishIds = new PublishIds();
+  private readonly queue = new PublishQueue((batch) => this.publishBatch(batch));
 
   /** Throws a `TypeError` naming the first bad or unknown option. Connects in the background; prefer {@link createRedisBroker}. */
   constructor(options: RedisBrokerOptions = {}) {
@@ -127,7 +129,9 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * Appends and fans out atomically (one Lua script). Resolves once appended; rejects with
+   * Appends and fans out atomically (one Lua script). Publishes made while a call of that script
+   * is in flight go together in the next call, in call order, so under load one call appends
+   * many events (see publish-queue.ts). Resolves once appended; rejects with
    * `broker-unavailable` when it was not: at once while Redis is known to be away, or after a
    * lost reply once Redis confirms it did not run (the publish id makes the retry idempotent).
    * Only when Redis stays unreachable for about twice `commandTimeoutMs` after a reply was lost
@@ -140,35 +144,50 @@ export class RedisBroker implements Broker {
     // end as "outcome unknown" after twice the command timeout.
     if (this.watcher.outage) throw unavailable(new Error(this.connectionStates()));
     const data = wellFormed(sent);
-    const { hub, trimmed, topics, tombstones, streamPrefix, channelPrefix } = this.keys;
     const time = this.now();
+    const { epoch, seq } = await this.queue.add({ topic, event, data, time });
+    return { id: formatEventId(epoch, seq), seq, topic, event, data, time };
+  }
+
+  /** Appends a batch with one script call, exactly once (see {@link publish}). */
+  private async publishBatch(batch: readonly QueuedPublish[]): Promise<Cursor> {
+    const { hub, trimmed, topics, tombstones, streamPrefix, channelPrefix } = this.keys;
     const { maxEvents, maxAgeMs, maxTopics } = this.retention;
     const publishKey = this.keys.publishPrefix + this.publishIds.next();
     const ttl = publishIdTtlMs(this.timeoutMs);
-    const keys = [hub, trimmed, topics, streamPrefix + topic, tombstones, publishKey];
+    const numbers = new Map<string, number>();
+    const events: (string | number)[] = [];
+    for (const { topic, event, data, time } of batch) {
+      let n = numbers.get(topic);
+      if (n === undefined) {
+        n = numbers.size + 1;
+        numbers.set(topic, n);
+      }
+      events.push(n, event ?? '', data, time);
+    }
+    const names = [...numbers.keys()];
+    const keys = [hub, trimmed, topics, tombstones, publishKey, ...names.map((name) => streamPrefix + name)];
     const args = [
       newEpoch(),
-      topic,
-      event ?? '',
-      data,
-      time,
+      batch.at(-1)!.time,
       maxEvents,
       maxAgeMs,
       maxTopics,
-      channelPrefix + topic,
       maxTopics * TOMBSTONES_PER_TOPIC,
       ttl,
+      channelPrefix,
+      names.length,
+      ...names,
+      ...events,
     ];
-    const reply = await runExactly(this.commands, this.timeoutMs, {
+    const [epoch, seq] = await runExactly(this.commands, this.timeoutMs, {
       command: async (client) => (await publishScript.run(client, keys, args)) as [string, string],
       settle: async (client) => {
         const found = (await settleScript.run(client, [publishKey], [ttl])) as [string, string] | [];
         return found.length === 2 ? found : undefined;
       },
     });
-    const [epoch, seqText] = reply;
-    const seq = Number(seqText);
-    return { id: formatEventId(epoch, seq), seq, topic, event, data, time };
+    return { epoch, seq: Number(seq) };
   }
 
   async head(): Promise<Cursor> {

@@ -16,12 +16,11 @@ local function seqOf(id)
   return tonumber(string.match(id, '^(%d+)'))
 end
 
--- Drops the oldest entries of a topic's stream beyond maxEvents or older than \`oldest\` (ms),
--- always a prefix of the stream, and remembers the highest dropped seq: a resume from before
--- it must reset.
-local function trim(trimmedKey, stream, topic, oldest, maxEvents)
+-- Drops the oldest entries of a topic's stream: the first \`excess\` ones (beyond maxEvents; none
+-- when \`excess\` <= 0), then those older than \`oldest\` (ms) — always a prefix of the stream — and
+-- remembers the highest dropped seq: a resume from before it must reset.
+local function trim(trimmedKey, stream, topic, oldest, excess)
   local last = nil
-  local excess = redis.call('XLEN', stream) - maxEvents
   if excess > 0 then
     local gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
     last = gone[#gone][1]
@@ -59,68 +58,133 @@ end
 `;
 
 /**
- * KEYS: hub, trimmed, topics, stream, tombstones, publish id.
- * ARGV: newEpoch, topic, event ('' = none), data, now, maxEvents, maxAgeMs, maxTopics,
- * channel, maxTombstones, publish id TTL (ms). Returns { epoch, seq }.
+ * Appends a batch of events, in order, with consecutive hub-wide seqs.
  *
- * Idempotent per publish id: the first run records `<epoch>\n<seq>` under the id's key, and a
- * repeat (a retry after a lost reply) returns that instead of appending again. An id that
- * SETTLE abandoned runs nothing.
+ * KEYS: hub, trimmed, topics, tombstones, publish id, then the stream of each topic below.
+ * ARGV: newEpoch, now (the last event's time), maxEvents, maxAgeMs, maxTopics, maxTombstones, publish id TTL (ms),
+ * channel prefix, topic count T, the T distinct topics, then 4 per event: topic number (1…T),
+ * event ('' = none), data, time. Returns { epoch, seq of the first event }.
+ *
+ * Idempotent per publish id: the first run records `<epoch>\n<first seq>` under the id's key,
+ * and a repeat (a retry after a lost reply) returns that instead of appending again. An id
+ * that SETTLE abandoned runs nothing.
+ *
+ * Per event it costs one XADD and one PUBLISH; the topic bookkeeping (length and age trimming,
+ * the last-publish sorted set, tombstones) runs once per distinct topic of the batch.
  */
 export const PUBLISH = `${HELPERS}
-local hubKey, trimmedKey, topicsKey, stream, tombstonesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local done = redis.call('GET', KEYS[6])
+local hubKey, trimmedKey, topicsKey, tombstonesKey, idKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local done = redis.call('GET', idKey)
 if done == 'x' then return redis.error_reply('ABANDONED publish id') end
 if done then return { string.match(done, '^(.*)\\n(%d+)$') } end
-local topic, event, data, nowText = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local now, maxEvents, maxAge, maxTopics = tonumber(nowText), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
-local epoch = hubState(hubKey, ARGV[1])
-local seq = string.format('%d', redis.call('HINCRBY', hubKey, 'seq', 1))
-local entry = { 'XADD', stream, seq .. '-0', 'd', data, 't', nowText }
-if event ~= '' then
-  entry[#entry + 1] = 'e'
-  entry[#entry + 1] = event
-end
-local added = redis.pcall(unpack(entry))
-if type(added) == 'table' and added.err and string.find(added.err, 'equal or smaller', 1, true) then
-  -- An untracked leftover of an older epoch, with higher ids: void it and append again.
-  redis.call('DEL', stream)
-  redis.call('HDEL', trimmedKey, topic)
-  redis.call(unpack(entry))
-elseif type(added) == 'table' and added.err then
-  return redis.error_reply(added.err)
-end
+local now, maxEvents, maxAge, maxTopics = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local topicCount = tonumber(ARGV[9])
+local firstEvent = 10 + topicCount
+local count = (#ARGV - firstEvent + 1) / 4
+local epoch, _, forgotten = hubState(hubKey, ARGV[1])
+local firstSeq = redis.call('HINCRBY', hubKey, 'seq', count) - count + 1
 -- A new stream of a topic without a trim mark: whatever it had before the hub-wide watermark
 -- may be gone (its tombstone was evicted), so that watermark becomes its mark.
-if redis.call('XLEN', stream) == 1 and not redis.call('HGET', trimmedKey, topic) then
-  local _, _, forgotten = hubState(hubKey, ARGV[1])
-  if forgotten > 0 then redis.call('HSET', trimmedKey, topic, string.format('%d', forgotten)) end
-end
-trim(trimmedKey, stream, topic, now - maxAge, maxEvents)
-redis.call('ZADD', topicsKey, now, topic)
--- A topic published again is no tombstone any more (its trim mark stays: older seqs are gone).
-redis.call('ZREM', tombstonesKey, topic)
--- Forget at most two idle (all events aged out) or surplus topics per publish: amortized upkeep.
--- A forgotten topic keeps a tombstone: its trim mark set to its newest seq, so a resume on it
--- stays exact; only the oldest tombstones beyond maxTombstones fold into the hub-wide watermark.
-local oldest = redis.call('ZRANGE', topicsKey, 0, 1, 'WITHSCORES')
-for i = 1, #oldest, 2 do
-  local victim, lastPublish = oldest[i], tonumber(oldest[i + 1])
-  if victim ~= topic and (lastPublish < now - maxAge or redis.call('ZCARD', topicsKey) > maxTopics) then
-    local victimStream = baseOf(hubKey) .. 's:' .. victim
-    local lastSeq = tonumber(redis.call('HGET', trimmedKey, victim) or '0')
-    local newest = redis.call('XREVRANGE', victimStream, '+', '-', 'COUNT', 1)
-    if #newest > 0 then lastSeq = seqOf(newest[1][1]) end
-    redis.call('DEL', victimStream)
-    redis.call('ZREM', topicsKey, victim)
-    redis.call('HSET', trimmedKey, victim, string.format('%d', lastSeq))
-    redis.call('ZADD', tombstonesKey, now, victim)
+local function markNew(topic)
+  if forgotten > 0 and not redis.call('HGET', trimmedKey, topic) then
+    redis.call('HSET', trimmedKey, topic, string.format('%d', forgotten))
   end
 end
-local surplus = redis.call('ZCARD', tombstonesKey) - tonumber(ARGV[10])
+local function append(call, stream, id, data, time, event)
+  if event == '' then return call('XADD', stream, id, 'd', data, 't', time) end
+  return call('XADD', stream, id, 'd', data, 't', time, 'e', event)
+end
+-- Per topic number: its stream's length (read before its first event of the batch), its
+-- channel, and the position of its last event in the batch.
+local lengths, channels, lastAt = {}, {}, {}
+local seq = firstSeq
+for i = firstEvent, #ARGV, 4 do
+  local n = tonumber(ARGV[i])
+  local topic, stream, event, data, time = ARGV[9 + n], KEYS[5 + n], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if not lengths[n] then
+    lengths[n] = redis.call('XLEN', stream)
+    if lengths[n] == 0 then markNew(topic) end
+    channels[n] = ARGV[8] .. topic
+  end
+  local seqText = string.format('%d', seq)
+  local id = seqText .. '-0'
+  local added = append(redis.pcall, stream, id, data, time, event)
+  if type(added) == 'table' and added.err then
+    if not string.find(added.err, 'equal or smaller', 1, true) then return redis.error_reply(added.err) end
+    -- An untracked leftover of an older epoch, with higher ids: void it and append again.
+    redis.call('DEL', stream)
+    redis.call('HDEL', trimmedKey, topic)
+    markNew(topic)
+    append(redis.call, stream, id, data, time, event)
+    lengths[n] = 0
+  end
+  lengths[n] = lengths[n] + 1
+  lastAt[n] = i
+  -- Inside the script, in seq order, so every node receives the events in sequence order.
+  redis.call('PUBLISH', channels[n], epoch .. '\\n' .. seqText .. '\\n' .. time .. '\\n' .. event .. '\\n' .. data)
+  seq = seq + 1
+end
+local oldest = now - maxAge
+local published = { 'ZADD', topicsKey }
+local revived = { 'ZREM', tombstonesKey }
+local inBatch = {}
+for n = 1, topicCount do
+  local topic = ARGV[9 + n]
+  trim(trimmedKey, KEYS[5 + n], topic, oldest, lengths[n] - maxEvents)
+  published[#published + 1] = now
+  published[#published + 1] = topic
+  revived[#revived + 1] = topic
+  inBatch[topic] = true
+end
+redis.call(unpack(published))
+-- A topic published again is no tombstone any more (its trim mark stays: older seqs are gone).
+redis.call(unpack(revived))
+-- Forget at most two idle (all events aged out) or surplus topics per event: amortized upkeep.
+-- A forgotten topic keeps a tombstone: its trim mark set to its newest seq, so a resume on it
+-- stays exact; only the oldest tombstones beyond maxTombstones fold into the hub-wide watermark.
+local budget = 2 * count
+local live = redis.call('ZCARD', topicsKey)
+local function forget(victim)
+  local victimStream = baseOf(hubKey) .. 's:' .. victim
+  local lastSeq = tonumber(redis.call('HGET', trimmedKey, victim) or '0')
+  local newest = redis.call('XREVRANGE', victimStream, '+', '-', 'COUNT', 1)
+  if #newest > 0 then lastSeq = seqOf(newest[1][1]) end
+  redis.call('DEL', victimStream)
+  redis.call('ZREM', topicsKey, victim)
+  redis.call('HSET', trimmedKey, victim, string.format('%d', lastSeq))
+  redis.call('ZADD', tombstonesKey, now, victim)
+  live = live - 1
+  budget = budget - 1
+end
+-- Other topics first, least recently published first (this batch's topics are the newest).
+local candidates
+if live > maxTopics then
+  candidates = redis.call('ZRANGE', topicsKey, 0, budget - 1, 'WITHSCORES')
+else
+  candidates = redis.call('ZRANGEBYSCORE', topicsKey, '-inf', '(' .. oldest, 'WITHSCORES', 'LIMIT', 0, budget)
+end
+for i = 1, #candidates, 2 do
+  local victim = candidates[i]
+  if budget > 0 and not inBatch[victim] and (tonumber(candidates[i + 1]) < oldest or live > maxTopics) then
+    forget(victim)
+  end
+end
+-- Still too many: this batch's topics, as if published one at a time — the one whose last
+-- event came first goes first, and never the topic of the batch's last event.
+if live > maxTopics and budget > 0 then
+  local order = {}
+  for n = 1, topicCount do
+    if lastAt[n] < #ARGV - 3 then order[#order + 1] = n end
+  end
+  table.sort(order, function(a, b) return lastAt[a] < lastAt[b] end)
+  for _, n in ipairs(order) do
+    if live <= maxTopics or budget <= 0 then break end
+    forget(ARGV[9 + n])
+  end
+end
+local surplus = redis.call('ZCARD', tombstonesKey) - tonumber(ARGV[6])
 if surplus > 0 then
-  local _, _, forgotten = hubState(hubKey, ARGV[1])
-  local popped = redis.call('ZPOPMIN', tombstonesKey, math.min(surplus, 2))
+  local popped = redis.call('ZPOPMIN', tombstonesKey, math.min(surplus, 2 * count))
   for i = 1, #popped, 2 do
     local lastSeq = tonumber(redis.call('HGET', trimmedKey, popped[i]) or '0')
     if lastSeq > forgotten then forgotten = lastSeq end
@@ -128,10 +192,9 @@ if surplus > 0 then
   end
   redis.call('HSET', hubKey, 'forgotten', string.format('%d', forgotten))
 end
--- Inside the script, so every node receives a topic's events in sequence order.
-redis.call('PUBLISH', ARGV[9], epoch .. '\\n' .. seq .. '\\n' .. nowText .. '\\n' .. event .. '\\n' .. data)
-redis.call('SET', KEYS[6], epoch .. '\\n' .. seq, 'PX', ARGV[11])
-return { epoch, seq }
+local first = string.format('%d', firstSeq)
+redis.call('SET', idKey, epoch .. '\\n' .. first, 'PX', ARGV[7])
+return { epoch, first }
 `;
 
 /**
@@ -166,7 +229,7 @@ for i = 7, #ARGV do
   -- lost an event (see PUBLISH); a topic with neither may have: the hub-wide watermark applies.
   local trimmedSeq = forgotten
   if redis.call('EXISTS', stream) == 1 then
-    trim(trimmedKey, stream, topic, oldest, math.huge)
+    trim(trimmedKey, stream, topic, oldest, 0)
     trimmedSeq = 0
   end
   local mark = redis.call('HGET', trimmedKey, topic)
