@@ -73,8 +73,13 @@ function unknownOutcome(timeoutMs: number, cause: unknown): TidingsError {
 
 /** Redis answered with an error: the command ran (or was refused) — no reason to send it again. */
 function isReply(error: unknown): boolean {
+  return replyOf(error) !== undefined;
+}
+
+/** The error reply Redis answered with, possibly wrapped in a TidingsError; else `undefined`. */
+export function replyOf(error: unknown): Error | undefined {
   const cause = error instanceof TidingsError ? error.cause : error;
-  return cause instanceof Error && cause.name === 'ReplyError';
+  return cause instanceof Error && cause.name === 'ReplyError' ? cause : undefined;
 }
 /**
  * How long Redis keeps a publish id: well past the last retry or settle of its publish (both

@@ -27,14 +27,23 @@ const IN_FLIGHT = 1;
  * go together, in call order, as the next batch — one script call that appends them with
  * consecutive seqs. A publish made while nothing is in flight goes alone (after the current
  * tick, with whatever else that tick published), so batching adds no wait when idle and grows
- * with the load. A batch fails or succeeds as a whole: every publish in it gets its outcome.
+ * with the load. A batch fails or succeeds as a whole, except when `isolates` says one of its
+ * events was refused before anything was written: then each is sent alone.
  */
 export class PublishQueue {
   private waiting: Waiting[] = [];
   private inFlight = 0;
   private scheduled = false;
 
-  constructor(private readonly send: SendBatch) {}
+  /**
+   * @param isolates - whether a batch's rejection came from one of its events before anything
+   *   was written (a wrong-type key): its events are then sent again one by one, so only the
+   *   publish at fault fails.
+   */
+  constructor(
+    private readonly send: SendBatch,
+    private readonly isolates: (error: unknown) => boolean = () => false,
+  ) {}
 
   /** Resolves with the event's epoch and seq once its batch is appended. */
   add(publish: QueuedPublish): Promise<Cursor> {
@@ -63,6 +72,7 @@ export class PublishQueue {
           for (const [i, { resolve }] of batch.entries()) resolve({ epoch, seq: seq + i });
         },
         (error: unknown) => {
+          if (batch.length > 1 && this.isolates(error)) return this.sendAlone(batch);
           for (const { reject } of batch) reject(error);
         },
       )
@@ -70,6 +80,17 @@ export class PublishQueue {
         this.inFlight--;
         this.schedule();
       });
+  }
+
+  /** Sends each publish of a refused batch alone, in order; each gets its own outcome. */
+  private async sendAlone(batch: readonly Waiting[]): Promise<void> {
+    for (const { publish, resolve, reject } of batch) {
+      try {
+        resolve(await this.send([publish]));
+      } catch (error) {
+        reject(error);
+      }
+    }
   }
 
   /** The oldest waiting publishes, up to the batch bounds (at least one). */

@@ -17,7 +17,7 @@ import {
 import { Redis } from 'ioredis';
 import { GuardedConnection, unavailable } from './connection.js';
 import { ConnectionWatch } from './connection-watch.js';
-import { publishIdTtlMs, runExactly } from './exact-run.js';
+import { publishIdTtlMs, replyOf, runExactly } from './exact-run.js';
 import { type HubKeys, hubKeys } from './keys.js';
 import { LiveTopics } from './live-topics.js';
 import { LuaScript } from './lua-script.js';
@@ -59,7 +59,10 @@ export class RedisBroker implements Broker {
   private readonly now: () => number;
   private readonly timeoutMs: number;
   private readonly publishIds = new PublishIds();
-  private readonly queue = new PublishQueue((batch) => this.publishBatch(batch));
+  private readonly queue = new PublishQueue(
+    (batch) => this.publishBatch(batch),
+    (error) => replyOf(error)?.message.startsWith('WRONGTYPE') === true,
+  );
 
   /** Throws a `TypeError` naming the first bad or unknown option. Connects in the background; prefer {@link createRedisBroker}. */
   constructor(options: RedisBrokerOptions = {}) {

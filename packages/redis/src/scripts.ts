@@ -69,6 +69,9 @@ end
  * and a repeat (a retry after a lost reply) returns that instead of appending again. An id
  * that SETTLE abandoned runs nothing.
  *
+ * A topic whose stream key holds another type refuses the whole batch with a WRONGTYPE error
+ * before anything is written (the caller then sends the batch's events one by one).
+ *
  * Per event it costs one XADD and one PUBLISH; the topic bookkeeping (length and age trimming,
  * the last-publish sorted set, tombstones) runs once per distinct topic of the batch.
  */
@@ -79,6 +82,14 @@ if done == 'x' then return redis.error_reply('ABANDONED publish id') end
 if done then return { string.match(done, '^(.*)\\n(%d+)$') } end
 local now, maxEvents, maxAge, maxTopics = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local topicCount = tonumber(ARGV[9])
+-- A stream key of another type (a collision under the prefix) would fail the script halfway,
+-- after earlier events of the batch were appended: refuse the batch before writing anything.
+for n = 1, topicCount do
+  local kind = redis.call('TYPE', KEYS[5 + n]).ok
+  if kind ~= 'stream' and kind ~= 'none' then
+    return redis.error_reply('WRONGTYPE the stream key of topic "' .. ARGV[9 + n] .. '" holds a ' .. kind)
+  end
+end
 local firstEvent = 10 + topicCount
 local count = (#ARGV - firstEvent + 1) / 4
 local epoch, _, forgotten = hubState(hubKey, ARGV[1])
