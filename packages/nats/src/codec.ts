@@ -12,6 +12,8 @@ export const EVENT_HEADER = 'Tidings-Event';
 export const TIME_HEADER = 'Tidings-Time';
 /** Set by the publisher, checked and stored by JetStream: the topic's previous sequence. */
 export const LINK_HEADER = 'Nats-Expected-Last-Subject-Sequence';
+/** Set by the publisher: JetStream stores a message once per id (within its duplicate window). */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
 
 /** A stored message as both `JsMsg` and `StoredMsg` expose it. */
 export interface StoredMessage {

@@ -19,7 +19,16 @@ import {
   TidingsError,
   wellFormed,
 } from '@tidings/core';
-import { eventHeaders, linkOf, published, timeOf, toStoredEvent } from './codec.js';
+import { AckPipe } from './ack-pipe.js';
+import {
+  eventHeaders,
+  LINK_HEADER,
+  linkOf,
+  MSG_ID_HEADER,
+  published,
+  timeOf,
+  toStoredEvent,
+} from './codec.js';
 import { ConnectionGate } from './connection-gate.js';
 import { mayHaveGap } from './continuity.js';
 import { LiveFeed } from './live-feed.js';
@@ -51,6 +60,7 @@ export class NatsBroker implements Broker {
   private epoch: string;
   private readonly connection = new ConnectionGate();
   private readonly publishIds = new PublishIds();
+  private readonly acks: AckPipe;
   private closed = false;
 
   private constructor(
@@ -62,6 +72,7 @@ export class NatsBroker implements Broker {
     epoch: string,
   ) {
     this.epoch = epoch;
+    this.acks = new AckPipe(nc);
     this.live = new LiveFeed(
       js,
       options.stream.name,
@@ -213,6 +224,7 @@ export class NatsBroker implements Broker {
     if (this.closed) return;
     this.closed = true;
     this.live.stop();
+    this.acks.close();
     this.statuses.stop?.();
     if (this.ownsConnection) await this.nc.close();
   }
@@ -231,19 +243,13 @@ export class NatsBroker implements Broker {
     const subject = this.subjectOf(topic);
     const time = this.options.now();
     const headers = eventHeaders(event, time);
-    const msgID = this.publishIds.next();
+    headers.set(MSG_ID_HEADER, this.publishIds.next());
     const deadline = Date.now() + this.options.timeoutMs;
     let link = this.links.get(topic);
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await this.connection.whileUp(
-          this.js.publish(subject, data, {
-            headers,
-            msgID,
-            expect: { lastSubjectSequence: link },
-            timeout: Math.max(1, deadline - Date.now()),
-          }),
-        );
+        headers.set(LINK_HEADER, String(link));
+        const ack = await this.connection.whileUp(this.acks.publish(subject, data, headers, deadline));
         this.links.remember(topic, ack.seq);
         return published(this.epoch, ack.seq, { topic, event, data }, time);
       } catch (error) {
