@@ -70,4 +70,15 @@ describe.skipIf(!shared)('AckPipe: many JetStream publishes awaiting their acks 
     expect(((await waiting) as Error).message).toMatch(/closed/);
     await expect(other.publish(`${stream}.t`, 'x', headers(), later())).rejects.toThrow(/closed/);
   });
+
+  it('never sends a publish rejected by a close in the same tick', async () => {
+    const other = new AckPipe(nc);
+    const rejected = other.publish(`${stream}.unsent`, 'x', headers(), later()).catch((e: unknown) => e);
+    other.close();
+    expect(((await rejected) as Error).message).toMatch(/closed/);
+    await pipe.publish(`${stream}.unsent`, 'after', headers(), later()); // stored after anything sent before
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(stream, { subjects_filter: `${stream}.unsent` });
+    expect(info.state.subjects?.[`${stream}.unsent`]).toBe(1);
+  });
 });

@@ -80,6 +80,7 @@ export class AckPipe {
     const outgoing = this.outgoing;
     this.outgoing = [];
     for (const { subject, data, headers, token } of outgoing) {
+      if (!this.waiting.has(token)) continue; // closed meanwhile: rejected, so never sent
       try {
         this.nc.publish(subject, data, { reply: this.inbox + token, headers });
       } catch (error) {
