@@ -13,8 +13,8 @@ export class GuardedConnection {
   everReady: boolean;
   /** The first connection attempt, shared by the commands waiting for it. */
   private connecting: Promise<void> | undefined;
-  /** Rejects when the current connection closes; replaced when a new one is ready. */
-  private lost = lostSignal();
+  /** Rejecters of the commands in flight, failed the moment the connection closes. */
+  private readonly inFlight = new Set<(error: Error) => void>();
   /** Resolves when the connection is ready again; shared by every waiter. */
   private back: Promise<void> | undefined;
 
@@ -25,9 +25,13 @@ export class GuardedConnection {
     this.everReady = client.status === 'ready';
     client.on('ready', () => {
       this.everReady = true;
-      this.lost = lostSignal();
     });
-    client.on('close', () => this.lost.reject(unavailable(new Error('connection lost'))));
+    client.on('close', () => {
+      const failing = [...this.inFlight];
+      this.inFlight.clear();
+      const error = unavailable(new Error('connection lost'));
+      for (const fail of failing) fail(error);
+    });
   }
 
   /** Whether commands can be sent right now. */
@@ -35,19 +39,38 @@ export class GuardedConnection {
     return this.client.status === 'ready';
   }
 
-  /** Runs `command`, rejecting with `broker-unavailable` if it fails or takes longer than `timeoutMs`. */
+  /**
+   * Runs `command`, rejecting with `broker-unavailable` if it fails, takes longer than
+   * `timeoutMs` or the connection closes first. Holds on to nothing once the command settles
+   * (racing each command against one long-lived "lost" promise kept a reaction, and the
+   * command's result, per call until the next disconnect).
+   */
   async run<T>(command: (client: Redis) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
     if (!this.ready) await this.firstConnect();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable(new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
-    });
     try {
-      return await Promise.race([command(this.client), timeout, this.lost.promise]);
+      return await new Promise<T>((resolve, reject) => {
+        const settle = () => {
+          clearTimeout(timer);
+          this.inFlight.delete(reject);
+        };
+        const timer = setTimeout(() => {
+          settle();
+          reject(unavailable(new Error(`no answer within ${timeoutMs} ms`)));
+        }, timeoutMs);
+        this.inFlight.add(reject);
+        new Promise<T>((run) => run(command(this.client))).then(
+          (value) => {
+            settle();
+            resolve(value);
+          },
+          (error: unknown) => {
+            settle();
+            reject(error);
+          },
+        );
+      });
     } catch (error) {
       throw error instanceof TidingsError ? error : unavailable(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -98,14 +121,4 @@ export class GuardedConnection {
 export function unavailable(cause: unknown): TidingsError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new TidingsError('broker-unavailable', `Redis is unavailable: ${reason}`, { cause });
-}
-
-/** A promise rejected when a connection closes, harmless when nobody waits on it. */
-function lostSignal(): { promise: Promise<never>; reject: (error: Error) => void } {
-  let reject: (error: Error) => void = () => {};
-  const promise = new Promise<never>((_, fail) => {
-    reject = fail;
-  });
-  promise.catch(() => {});
-  return { promise, reject };
 }
