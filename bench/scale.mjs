@@ -1,6 +1,6 @@
 /**
  * The scale scenario: `npm run bench:scale -- [--subscribers 100000] [--nodes 8]
- * [--broker redis|nats] [--json]` (see the Scale section of bench/RESULTS.md).
+ * [--broker redis|nats] [--json] [--cpu-prof-dir DIR]` (see the Scale section of bench/RESULTS.md).
  *
  * On a private redis-server or nats-server (free loopback ports, deleted afterwards), it
  * starts `--nodes` app nodes and one publishing node (separate processes, fd limit raised to
@@ -14,7 +14,8 @@
  *    latency, and broker operations per publish (Redis INFO commandstats, NATS /varz);
  * 4. broadcast: one event to everyone, time until the last delivery;
  * 5. kill: per-user traffic again, the last node SIGKILLed a second in; its clients reconnect
- *    to the others with their Last-Event-ID / cursor; then a second broadcast, and every
+ *    to the others with their Last-Event-ID / cursor — resumed once every client is live again
+ *    and the surviving nodes count every subscriber; then a second broadcast, and every
  *    subscriber must hold exactly every event published to it, in order.
  *
  * Bounded: every wait has a deadline, and every child is killed on any exit path.
@@ -49,6 +50,8 @@ const timeoutMs = Number(option('timeout-ms', 2_400_000));
 const connectMs = Number(option('connect-timeout-ms', timeoutMs / 2));
 const phaseMs = Number(option('phase-timeout-ms', 180_000));
 const json = argv.includes('--json');
+/** Profiles the app nodes (`node --cpu-prof`): one .cpuprofile per node in this directory. */
+const cpuProf = option('cpu-prof-dir', undefined);
 if (!['redis', 'nats'].includes(broker)) throw new TypeError('--broker must be redis or nats');
 if (nodes < 2) throw new TypeError('--nodes must be at least 2 (one is killed)');
 
@@ -174,12 +177,22 @@ const latency = (samples) => {
   return { n: s.n, p50: s.p50, p99: s.p99, max: s.max };
 };
 
+/**
+ * User `u` is on node `u % nodes` and in load generator `⌊u / nodes⌋ % workers`, so every load
+ * generator holds clients of every node: a killed node's clients reconnect from all of them,
+ * through all their connect slots, as at the first connect. Every `lpEvery`-th block of
+ * `nodes × workers` users is on long-poll: the same share on every node and load generator.
+ */
+const usersOf = Array.from({ length: workers }, () => []);
+for (let u = 0; u < subscribers; u++) usersOf[Math.floor(u / nodes) % workers].push(u);
+const isLongPoll = (u) => Math.floor(u / (nodes * workers)) % lpEvery === 0;
+
 const report = {
   command: `npm run bench:scale -- ${argv.join(' ')}`.trim(),
   subscribers,
   nodes,
   broker,
-  longPoll: Math.ceil(subscribers / workers / lpEvery) * workers,
+  longPoll: Array.from({ length: subscribers }, (_, u) => u).filter(isLongPoll).length,
   workers,
   cpus: cpus().length,
   loadBefore: loadavg().map((v) => round(v, 1)),
@@ -192,7 +205,9 @@ try {
   const name = `scale${Date.now().toString(36)}`;
   const start = (script, args) => startProcess(script, args);
   const app = Array.from({ length: nodes }, () =>
-    start('scale-node.mjs', [broker, backend.url, name, subscribers]),
+    startProcess('scale-node.mjs', [broker, backend.url, name, subscribers], {
+      nodeFlags: cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [],
+    }),
   );
   const publisher = start('scale-node.mjs', [broker, backend.url, name, subscribers]);
   const ports = (await Promise.all(app.map((n) => n.ready))).map((r) => r.port);
@@ -203,13 +218,15 @@ try {
 
   // 1. connect
   const connectOps0 = await backend.ops();
+  const connectCpu0 = app.map((n) => cpuUs(n.pid));
+  const connectBrokerCpu0 = cpuUs(backend.pid);
   const t0 = nowUs();
   const opened = await Promise.all(
     gens.map((g, w) =>
       g.call('open', {
         ports,
-        users: Array.from({ length: Math.ceil((subscribers - w) / workers) }, (_, i) => w + i * workers),
-        lpEvery,
+        users: usersOf[w],
+        longPoll: usersOf[w].filter(isLongPoll),
         localAddress: `127.0.0.${10 + w}`,
         jitterMs,
         waitSeconds: 30,
@@ -227,7 +244,17 @@ try {
     phaseMs,
     'the nodes to count every subscriber',
   ).catch(() => undefined);
-  report.connect = { ms: round((nowUs() - t0) / 1e3, 0), notLive, perNode: counted };
+  report.connect = {
+    ms: round((nowUs() - t0) / 1e3, 0),
+    notLive,
+    perNode: counted,
+    // the nodes' CPU time over the phase, per subscriber
+    nodeCpuMsPerSubscriber: round(
+      app.reduce((a, n, i) => a + cpuUs(n.pid) - connectCpu0[i], 0) / 1e3 / subscribers,
+      3,
+    ),
+    brokerCpuMsPerSubscriber: round((cpuUs(backend.pid) - connectBrokerCpu0) / 1e3 / subscribers, 3),
+  };
   report.connect.brokerOpsPerSubscriber = perUnit(delta(await backend.ops(), connectOps0), subscribers);
   log('connected', report.connect);
   if (notLive > 0 || !counted) throw new Error(`${notLive} subscribers not live`);
@@ -306,7 +333,11 @@ try {
   const traffic = publisher.call('perUser', { users: subscribers, rate, seconds: seconds + jitterMs / 1000 });
   await sleep(1000);
   const killOps0 = await backend.ops();
+  const survivors = app.filter((_, i) => i !== victim);
+  const killCpu0 = survivors.map((n) => cpuUs(n.pid));
+  const killBrokerCpu0 = cpuUs(backend.pid);
   const killedUs = nowUs();
+  const killedMono = process.hrtime.bigint();
   await app[victim].kill();
   log(`SIGKILLed node ${victim} (${victims} subscribers)`);
   await waitFor(
@@ -316,7 +347,23 @@ try {
     "the killed node's subscribers to notice",
   ).catch(() => {});
   const settled = await Promise.all(gens.map((g) => g.call('settled', { timeoutMs: phaseMs })));
-  const resumedMs = (Math.max(...settled.map((s) => s.atUs)) - killedUs) / 1e3;
+  // Live on the clients' side; and the nodes themselves count every subscriber again (a resumed
+  // long-poll is live once sent, so this is where the node is seen to hold it).
+  const countedUs = await waitFor(
+    async () => {
+      const stats = await Promise.all(survivors.map((n) => n.call('stats')));
+      const held = stats.reduce((a, s) => a + s.connections.sse + s.connections.longPoll, 0);
+      return held >= subscribers && nowUs();
+    },
+    phaseMs,
+    'the surviving nodes to count every subscriber',
+  ).catch(() => undefined);
+  const resumeCpuUs = survivors.reduce((a, n, i) => a + cpuUs(n.pid) - killCpu0[i], 0);
+  const resumeBrokerCpuUs = cpuUs(backend.pid) - killBrokerCpu0;
+  // the resume window on CLOCK_MONOTONIC (µs), the clock of the nodes' .cpuprofile timestamps
+  if (cpuProf) report.profileWindowUs = [killedMono / 1000n, process.hrtime.bigint() / 1000n].map(Number);
+  const clientsLiveMs = (Math.max(...settled.map((s) => s.atUs)) - killedUs) / 1e3;
+  const resumedMs = Math.max(clientsLiveMs, ((countedUs ?? Number.NaN) - killedUs) / 1e3);
   const resumeOps = delta(await backend.ops(), killOps0);
   const during = await traffic;
   add(during.perUser);
@@ -326,6 +373,13 @@ try {
     victims,
     resumed: after.movedLive,
     allResumedMs: round(resumedMs, 0),
+    clientsLiveMs: round(clientsLiveMs, 0),
+    nodesCountedMs: round(((countedUs ?? Number.NaN) - killedUs) / 1e3, 0),
+    // the surviving nodes' CPU time from the kill to all resumed (the per-user traffic meanwhile too), per victim
+    nodeCpuMsPerResume: round(resumeCpuUs / 1e3 / victims, 3),
+    brokerCpuMsPerResume: round(resumeBrokerCpuUs / 1e3 / victims, 3),
+    // where each load generator's reconnects spent their time (only generators with moves)
+    phases: settled.filter((s) => s.moved > 0).map((s) => s.resumes),
     publishedMeanwhile: rate * (seconds + jitterMs / 1000),
     failed: during.failed,
     ...after,
@@ -343,8 +397,12 @@ try {
     after.live === subscribers &&
     // every client of the killed node moved (a few others may have too, on a busy box)
     after.moved >= victims &&
-    after.movedLive === after.moved;
+    after.movedLive === after.moved &&
+    settled.every((s) => s.done) &&
+    countedUs !== undefined;
   await Promise.all(gens.map((g) => g.call('close')));
+  // A profiled node writes its profile on a clean exit.
+  if (cpuProf) await Promise.all(survivors.map((n) => n.stop()));
 } finally {
   killAll();
   await backend.close().catch(() => {});

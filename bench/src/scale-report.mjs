@@ -46,13 +46,13 @@ export function markdown(r) {
 
 | figure | value |
 |---|---|
-| connect all | ${fmt(r.connect.ms / 1000)} s (${fmt(Math.round(r.subscribers / (r.connect.ms / 1000)))}/s); per node ${r.connect.perNode.map(fmt).join(', ')} |
+| connect all | ${fmt(r.connect.ms / 1000)} s (${fmt(Math.round(r.subscribers / (r.connect.ms / 1000)))}/s); per node ${r.connect.perNode.map(fmt).join(', ')}; nodes' CPU ${fmt(r.connect.nodeCpuMsPerSubscriber)} ms and the broker's ${fmt(r.connect.brokerCpuMsPerSubscriber)} ms per connect |
 | broker ops per connect | ${ops(r.connect.brokerOpsPerSubscriber)} |
 | per-user ${fmt(r.perUser.rate)}/s for ${fmt(r.perUser.published)} events (achieved ${fmt(r.perUser.achievedRate)}/s) | p50 ${fmt(r.perUser.latencyMs.p50)} ms, p99 ${fmt(r.perUser.latencyMs.p99)} ms, max ${fmt(r.perUser.latencyMs.max)} ms; ${integrity(r.perUser)} |
 | broker ops per publish | ${ops(r.perUser.brokerOpsPerPublish)} |
 | broker CPU per publish | ${fmt(r.perUser.brokerCpuUsPerPublish)} µs (the broker process's CPU time over the phase, whatever it did, / publishes) |
 | one broadcast to all | last delivery ${fmt(r.broadcast.lastDeliveryMs)} ms, p50 ${fmt(r.broadcast.latencyMs.p50)} ms, p99 ${fmt(r.broadcast.latencyMs.p99)} ms; ${integrity(r.broadcast)} |
-| SIGKILL of node ${r.nodes - 1} | its ${fmt(r.kill.victims)} clients (and ${fmt(r.kill.moved - r.kill.victims)} others whose connection broke meanwhile) reconnected elsewhere, ${fmt(r.kill.resumed)} of ${fmt(r.kill.moved)} live again all within ${fmt(r.kill.allResumedMs / 1000)} s of the kill; after ${fmt(r.kill.publishedMeanwhile)} per-user events meanwhile and a second broadcast: ${integrity(r.kill)} |
+| SIGKILL of node ${r.nodes - 1} | its ${fmt(r.kill.victims)} clients (and ${fmt(r.kill.moved - r.kill.victims)} others whose connection broke meanwhile) reconnected elsewhere, ${fmt(r.kill.resumed)} of ${fmt(r.kill.moved)} live again all within ${fmt(r.kill.allResumedMs / 1000)} s of the kill (${fmt(Math.round(r.kill.victims / (r.kill.allResumedMs / 1000)))}/s; nodes' CPU ${fmt(r.kill.nodeCpuMsPerResume)} ms and the broker's ${fmt(r.kill.brokerCpuMsPerResume)} ms per resume, per-user traffic included); after ${fmt(r.kill.publishedMeanwhile)} per-user events meanwhile and a second broadcast: ${integrity(r.kill)} |
 | broker ops per resume | ${ops(r.kill.brokerOpsPerResume)} (includes the publishes made meanwhile) |
 
 Idle, per node, over ${fmt(r.idleSeconds)} s (one heartbeat period):
