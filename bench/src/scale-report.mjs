@@ -21,7 +21,7 @@ const integrity = (p) =>
 export function revision() {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages', 'bench'], {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', ':/packages', ':/bench'], {
       encoding: 'utf8',
     });
     return dirty.trim() ? `${head} + uncommitted changes` : head;
