@@ -1,6 +1,6 @@
 /**
  * The benchmark runner: `npm run bench [-- --quick] [--repeats N] [--scenarios a,b]
- * [--contenders a,b] [--set scenario.key=value] [--profile dir] [--write]`.
+ * [--contenders a,b] [--set scenario.key=value] [--profile dir] [--base dir] [--write]`.
  *
  * Every scenario starts each contender's server in a fresh process pinned to CPU 0 and
  * drives it from one load-generator process pinned to CPU 1, alternating contenders
@@ -21,7 +21,7 @@ const FULL = {
   idle: { conns: 10_000, settleMs: 1000 },
   broadcast: { subscribers: 1_000, rate: 20, seconds: 10, bytes: 128 },
   saturate: { subscribers: 10_000, events: 20, bytes: 128 },
-  'per-user': { subscribers: 10_000, rate: 2_000, seconds: 5, bytes: 128 },
+  'per-user': { subscribers: 10_000, rate: 2_000, seconds: 10, bytes: 128, tickMs: 10 },
   poll: { conns: 32, seconds: 1, slices: 5 },
   'long-poll': { waiters: 5_000 },
   'resume-storm': { clients: 5_000, behind: 100, bytes: 128 },
@@ -31,7 +31,7 @@ const QUICK = {
   idle: { conns: 1_000, settleMs: 300 },
   broadcast: { subscribers: 200, rate: 20, seconds: 1, bytes: 128 },
   saturate: { subscribers: 1_000, events: 20, bytes: 128 },
-  'per-user': { subscribers: 1_000, rate: 500, seconds: 1, bytes: 128 },
+  'per-user': { subscribers: 1_000, rate: 500, seconds: 1, bytes: 128, tickMs: 10 },
   poll: { conns: 16, seconds: 0.3, slices: 3 },
   'long-poll': { waiters: 500 },
   'resume-storm': { clients: 300, behind: 100, bytes: 128 },
@@ -64,8 +64,14 @@ const BASELINE_OF = {
   'tidings-fastify': 'fastify',
   'better-sse': 'floor',
 };
-/** A contender's baseline; Tidings under a slow-consumer policy (`tidings-node:<policy>`) is compared with the floor. */
-const baselineOf = (contender) => BASELINE_OF[contender] ?? (contender === 'floor' ? undefined : 'floor');
+/**
+ * A contender's baseline; Tidings under a slow-consumer policy (`tidings-node:<policy>`) is
+ * compared with the floor, and `<name>@base` (`--base`) with the baseline of `<name>`.
+ */
+const baselineOf = (contender) => {
+  const name = contender.split('@')[0];
+  return BASELINE_OF[name] ?? (name === 'floor' ? undefined : 'floor');
+};
 /** better-sse has no poll, long-poll or replay: it sits those scenarios out. */
 const FULL_CONTENDERS = ALL_CONTENDERS.filter((c) => c !== 'better-sse');
 /** Tidings under each slow-consumer policy (`<contender>:<policy>` sets the hub's `slowConsumer`). */
@@ -107,6 +113,12 @@ const scenarios = option('scenarios')?.split(',') ?? Object.keys(sizes);
 const onlyContenders = option('contenders')?.split(',');
 /** `--profile <dir>`: each server process writes a V8 CPU profile under `<dir>/<scenario>-<contender>-<round>/`. */
 const profileDir = option('profile');
+/**
+ * `--base <dir>`: another checkout (built, with its node_modules), e.g. main before a change;
+ * contenders named `<name>@base` in `--contenders` run its Tidings packages.
+ */
+const baseDir = option('base');
+if (baseDir) process.env.TIDINGS_BENCH_BASE = baseDir;
 const hasTaskset = (() => {
   try {
     execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
@@ -195,18 +207,21 @@ const SCENARIOS = {
     };
   },
 
-  async 'per-user'(server, lg, port, { subscribers, rate, seconds, bytes }) {
+  /**
+   * One subscriber per topic (`user:<i>`), each event for a random user. The publisher is
+   * planned outside the measured window and kept lean (see server.mjs `perUser`); CPU is the
+   * server's own `process.cpuUsage()` (µs), from the first publish until the last delivery
+   * arrived, so it counts `publish()` itself and everything the deliveries cost the server.
+   */
+  async 'per-user'(server, lg, port, { subscribers, rate, seconds, bytes, tickMs }) {
     await lg.call('sseOpen', { port, count: subscribers, perUser: true });
+    const count = Math.round(rate * seconds);
+    const { perTopic } = await server.call('perUserPlan', { users: subscribers, count, bytes });
     await server.call('stats');
-    const cpu0 = cpuUs(server.pid);
-    const pub = await server.call('paced', {
-      users: subscribers,
-      rate,
-      count: Math.round(rate * seconds),
-      bytes,
-    });
-    const r = await lg.call('sseExpect', { expected: pub.perTopic, timeoutMs: 10_000 });
-    const cpu = cpuUs(server.pid) - cpu0;
+    const cpu0 = await server.call('cpu');
+    await server.call('perUser', { rate, tickMs });
+    const r = await lg.call('sseExpect', { expected: perTopic, timeoutMs: 10_000 });
+    const cpu = (await server.call('cpu')) - cpu0;
     return {
       ...latencyColumns(r.latencyMs),
       'CPU µs/delivery': cpu / r.received,
@@ -379,13 +394,21 @@ const logRun = (scenario, label, contender, ms, metrics) =>
     `${scenario} #${label} ${contender} (${ms} ms): ${JSON.stringify(metrics, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(4)) : v))}`,
   );
 
+/**
+ * Hub options a scenario gives Tidings contenders. Per-user measures CPU per delivery: a
+ * heartbeat (every 15 s by default, one write to each of the 10,000 streams) is not a
+ * delivery, and the hand-written baselines send none, so none may fall inside its window.
+ */
+const HUB_OPTIONS = { 'per-user': { heartbeatMs: 600_000 } };
+
 /** A server for `contender`, writing a CPU profile under `--profile` when asked. */
 async function startServer(scenario, contender, label) {
   const profile = profileDir && [
     `--cpu-prof`,
     `--cpu-prof-dir=${profileDir}/${scenario}-${contender}-${label}`,
   ];
-  const server = startProcess('server.mjs', [contender], 0, profile || []);
+  const hubOptions = Object.entries(HUB_OPTIONS[scenario] ?? {}).map(([k, v]) => `${k}=${v}`);
+  const server = startProcess('server.mjs', [contender, ...hubOptions], 0, profile || []);
   const { port } = await server.ready;
   return { server, port };
 }
@@ -440,7 +463,10 @@ await loadgen.ready;
 const results = {};
 const started = Date.now();
 for (const scenario of scenarios) {
-  const contenders = CONTENDERS_OF[scenario].filter((c) => !onlyContenders || onlyContenders.includes(c));
+  // `--contenders` in the order given (`<name>@base` beside `<name>`), else every one of the scenario.
+  const contenders = onlyContenders
+    ? onlyContenders.filter((c) => CONTENDERS_OF[scenario].includes(c.replace('@base', '')))
+    : CONTENDERS_OF[scenario];
   results[scenario] = Object.fromEntries(contenders.map((c) => [c, []]));
   if (INTERLEAVED[scenario]) await runInterleaved(scenario, contenders, results[scenario]);
   else await runAlternating(scenario, contenders, results[scenario]);

@@ -1,4 +1,6 @@
-import { createHub, formatEventId } from '@tidings/core';
+import { tidingsPackage } from './tidings-package.mjs';
+
+const { createHub, formatEventId } = await tidingsPackage('core');
 
 /** A hub sized for the bench (defaults otherwise, `options` on top) plus the hooks the bench server drives. */
 export function benchHub(options = {}) {

@@ -1,7 +1,9 @@
 import http from 'node:http';
-import { realtime } from '@tidings/express';
 import express from 'express';
 import { benchHub } from './tidings-common.mjs';
+import { tidingsPackage } from './tidings-package.mjs';
+
+const { realtime } = await tidingsPackage('express');
 
 /** Tidings as Express middleware, mounted with `app.use('/realtime', …)`. */
 export async function start(options) {

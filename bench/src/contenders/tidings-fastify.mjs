@@ -1,10 +1,12 @@
-import { realtime } from '@tidings/fastify';
 import Fastify from 'fastify';
 import { benchHub } from './tidings-common.mjs';
+import { tidingsPackage } from './tidings-package.mjs';
+
+const { realtime } = await tidingsPackage('fastify');
 
 /** Tidings as the Fastify plugin, registered under `/realtime`. */
-export async function start() {
-  const tidings = benchHub();
+export async function start(options) {
+  const tidings = benchHub(options);
   const app = Fastify();
   await app.register(realtime, { hub: tidings.hub, prefix: '/realtime' });
   await app.ready();

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { createNodeHandler } from '@tidings/core';
 import { benchHub } from './tidings-common.mjs';
+import { tidingsPackage } from './tidings-package.mjs';
 
 /** Tidings through the node:http adapter (`@tidings/node` when built, else core's identical handler). */
 export async function start(options) {
@@ -15,11 +15,12 @@ export async function start(options) {
 
 async function nodeListener(hub) {
   try {
-    const { realtime } = await import('@tidings/node');
+    const { realtime } = await tidingsPackage('node');
     if (typeof realtime === 'function') return realtime({ hub });
   } catch {
     // not built yet: core's createNodeHandler is the same code path
   }
+  const { createNodeHandler } = await tidingsPackage('core');
   const handle = createNodeHandler(hub);
   return (req, res) => handle(req, res, req);
 }
