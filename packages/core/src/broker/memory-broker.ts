@@ -29,7 +29,11 @@ export class MemoryBroker implements Broker {
   readonly epoch = newEpoch();
   private seq = 0;
   private readonly bounds: ReplayBounds;
-  private readonly listeners = new Map<string, Set<EventListener>>();
+  /**
+   * Each topic's listeners: the one listener itself, as a hub has (it subscribes once per
+   * topic), or a set of several. A lone listener is called without a set to go through.
+   */
+  private readonly listeners = new Map<string, EventListener | Set<EventListener>>();
   private readonly buffers: LRUCache<string, ReplayBuffer>;
   /** Last trimmed seq of topics whose buffer was evicted, so their resumes still detect gaps. */
   private readonly evicted: LRUCache<string, number>;
@@ -83,7 +87,8 @@ export class MemoryBroker implements Broker {
     }
     buffer.append(stored, time);
     const listeners = this.listeners.get(topic);
-    if (listeners) for (const listener of listeners) listener(stored);
+    if (typeof listeners === 'function') listeners(stored);
+    else if (listeners) for (const listener of listeners) listener(stored);
     return stored;
   }
 
@@ -115,13 +120,28 @@ export class MemoryBroker implements Broker {
   }
 
   async subscribe(topic: string, listener: EventListener): Promise<() => void> {
-    const set = this.listeners.get(topic) ?? new Set<EventListener>();
-    this.listeners.set(topic, set);
-    set.add(listener);
+    const current = this.listeners.get(topic);
+    if (current === undefined) this.listeners.set(topic, listener);
+    else if (typeof current === 'function') {
+      if (current !== listener) this.listeners.set(topic, new Set([current, listener]));
+    } else current.add(listener);
+    let subscribed = true;
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(topic) === set) this.listeners.delete(topic);
+      if (!subscribed) return;
+      subscribed = false;
+      this.unsubscribe(topic, listener);
     };
+  }
+
+  private unsubscribe(topic: string, listener: EventListener): void {
+    const current = this.listeners.get(topic);
+    if (current === listener) this.listeners.delete(topic);
+    else if (typeof current === 'object') {
+      current.delete(listener);
+      const [sole, other] = current;
+      if (sole === undefined) this.listeners.delete(topic);
+      else if (other === undefined) this.listeners.set(topic, sole);
+    }
   }
 
   async close(): Promise<void> {

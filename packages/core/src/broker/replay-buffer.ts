@@ -16,6 +16,11 @@ export class ReplayBuffer {
   private events: StoredEvent[] = [];
   private start = 0;
   private bytes = 0;
+  /**
+   * Time of the oldest retained event, kept here so that an append does not read that event
+   * (with a topic per user, it is cold in memory by then) to check its age.
+   */
+  private oldestTime = 0;
   /** Highest `seq` removed from this buffer (0 when nothing was). */
   trimmedSeq = 0;
 
@@ -30,6 +35,7 @@ export class ReplayBuffer {
   }
 
   append(event: StoredEvent, now: number): void {
+    if (this.size === 0) this.oldestTime = event.time;
     this.events.push(event);
     this.bytes += event.data.length;
     this.trim(now);
@@ -52,11 +58,12 @@ export class ReplayBuffer {
     const { maxEvents, maxBytes, maxAgeMs } = this.bounds;
     const oldest = now - maxAgeMs;
     while (this.size > 0) {
+      if (this.size <= maxEvents && this.bytes <= maxBytes && this.oldestTime >= oldest) break;
       const first = this.events[this.start]!;
-      if (this.size <= maxEvents && this.bytes <= maxBytes && first.time >= oldest) break;
       this.bytes -= first.data.length;
       this.trimmedSeq = first.seq;
       this.start++;
+      if (this.size > 0) this.oldestTime = this.events[this.start]!.time;
     }
     if (this.start > 64 && this.start * 2 > this.events.length) {
       this.events = this.events.slice(this.start);
