@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { ExpirySchedule } from '../auth/expiry-schedule.js';
-import type { Broker, StoredEvent } from '../broker/broker.js';
+import type { Broker, PublishRequest, StoredEvent } from '../broker/broker.js';
 import { MemoryBroker } from '../broker/memory-broker.js';
 import { TidingsError } from '../wire/errors.js';
 import { encodeEvent } from '../wire/sse-encoder.js';
@@ -50,7 +50,11 @@ export interface PublishOptions<Name extends string = string> {
 /** The local subscribers of one topic, sharing one broker subscription. */
 interface Channel {
   readonly subscribers: Set<Subscriber>;
+  /** The one subscriber when there is exactly one (a per-user topic): delivered to without the set. */
+  sole: Subscriber | undefined;
   readonly ready: Promise<() => void>;
+  /** Time of its last event; kept here rather than in the hub's activity cache while it has subscribers. */
+  lastEventAt: number;
 }
 
 /**
@@ -67,6 +71,8 @@ export class Hub<Events extends EventMap = EventMap> {
   /** Connection and request-size limits; see {@link LimitOptions}. */
   readonly limiter: ConnectionLimiter;
   private readonly ownsBroker: boolean;
+  /** The broker when it is the in-memory one, whose synchronous publish the hub calls directly. */
+  private readonly memoryBroker: MemoryBroker | undefined;
   private readonly channels = new Map<string, Channel>();
   private readonly connections = new Map<Subscriber, Connection>();
   private readonly connectionIds = new ConnectionIds();
@@ -76,8 +82,10 @@ export class Hub<Events extends EventMap = EventMap> {
   /** Publish→write latency, recorded once metrics are exposed (see {@link Hub.latencyHistogram}). */
   private latency: LatencyHistogram | undefined;
   private readonly unwatchBroker: () => void;
-  /** Last event time per topic, for the adaptive poll advice. */
+  /** Last event time per topic without a channel, for the adaptive poll advice. */
   private readonly activity = new LRUCache<string, number>({ max: 10_000 });
+  /** The last event the fan-out handled: a publish that fanned out synchronously has its activity recorded. */
+  private lastFannedOut: StoredEvent | undefined;
   private closing = false;
 
   /** Throws a `TypeError` naming the first bad or unknown option; `where` names the caller in it. */
@@ -85,6 +93,7 @@ export class Hub<Events extends EventMap = EventMap> {
     this.options = resolveHubOptions(options, where);
     this.ownsBroker = options.broker === undefined;
     this.broker = options.broker ?? new MemoryBroker(options.retention, this.options.now);
+    this.memoryBroker = isPlainMemoryBroker(this.broker) ? this.broker : undefined;
     this.heartbeat = new HeartbeatSchedule(this.options.heartbeatMs);
     this.expiry = new ExpirySchedule();
     this.lifecycle = new Lifecycle(options);
@@ -125,29 +134,34 @@ export class Hub<Events extends EventMap = EventMap> {
   async publish<Name extends keyof Events & string = 'message' & keyof Events>(
     topic: string,
     data: EventData<Events, Name>,
-    options: PublishOptions<Name> = {},
+    options?: PublishOptions<Name>,
   ): Promise<string> {
     if (this.closing) throw new TidingsError('shutting-down', 'The hub is closed');
     assertTopic(topic);
-    if (options.event !== undefined) assertEventName(options.event);
+    const event = options?.event;
+    if (event !== undefined) assertEventName(event);
     const payload = typeof data === 'string' ? data : serialize(data);
-    const bytes = Buffer.byteLength(payload);
-    if (bytes > this.options.maxEventBytes) {
-      throw new TidingsError(
-        'event-too-large',
-        `Event of ${bytes} bytes exceeds ${this.options.maxEventBytes}`,
-      );
+    const { maxEventBytes } = this.options;
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: short payloads need no byte count.
+    if (payload.length * 3 > maxEventBytes) {
+      const bytes = Buffer.byteLength(payload);
+      if (bytes > maxEventBytes) {
+        throw new TidingsError('event-too-large', `Event of ${bytes} bytes exceeds ${maxEventBytes}`);
+      }
     }
+    const request: PublishRequest = { topic, event, data: payload };
     let stored: StoredEvent;
     try {
-      stored = await this.broker.publish({ topic, event: options.event, data: payload });
+      // The in-memory broker appends and fans out synchronously: no promise of its own to wait for.
+      stored = this.memoryBroker ? this.memoryBroker.publishNow(request) : await this.broker.publish(request);
     } catch (error) {
       this.counters.brokerErrors++;
       throw error;
     }
-    this.activity.set(topic, stored.time);
+    // Unless the fan-out recorded it on the topic's channel already (an in-memory broker's, synchronous).
+    if (this.lastFannedOut !== stored) this.activity.set(topic, stored.time);
     this.counters.published++;
-    this.lifecycle.published(stored.id, topic, options.event, bytes);
+    this.lifecycle.published(stored.id, topic, event, payload);
     return stored.id;
   }
 
@@ -157,14 +171,20 @@ export class Hub<Events extends EventMap = EventMap> {
     for (const topic of topics) {
       let channel = this.channels.get(topic);
       if (!channel) {
-        const subscribers = new Set<Subscriber>();
-        const ready = this.broker.subscribe(topic, (event) => this.fanOut(subscribers, event));
-        channel = { subscribers, ready };
+        const created: Channel = {
+          subscribers: new Set(),
+          sole: undefined,
+          // The broker calls the listener only for events published after this returns.
+          ready: this.broker.subscribe(topic, (event) => this.fanOut(created, event)),
+          lastEventAt: 0,
+        };
+        channel = created;
         this.channels.set(topic, channel);
         // A failed subscription is reported to the attaching request; forget the channel.
-        ready.catch(() => this.channels.get(topic) === channel && this.channels.delete(topic));
+        created.ready.catch(() => this.channels.get(topic) === created && this.channels.delete(topic));
       }
       channel.subscribers.add(subscriber);
+      channel.sole = soleOf(channel.subscribers);
       pending.push(channel.ready);
     }
     await Promise.all(pending);
@@ -174,8 +194,11 @@ export class Hub<Events extends EventMap = EventMap> {
   detach(subscriber: Subscriber, topics: readonly string[]): void {
     for (const topic of topics) {
       const channel = this.channels.get(topic);
-      if (!channel?.subscribers.delete(subscriber) || channel.subscribers.size > 0) continue;
+      if (!channel?.subscribers.delete(subscriber)) continue;
+      channel.sole = soleOf(channel.subscribers);
+      if (channel.subscribers.size > 0) continue;
       this.channels.delete(topic);
+      if (channel.lastEventAt > 0) this.activity.set(topic, channel.lastEventAt);
       channel.ready.then(
         (unsubscribe) => unsubscribe(),
         () => {},
@@ -236,7 +259,10 @@ export class Hub<Events extends EventMap = EventMap> {
   /** When `topics` last saw an event on this node (0 if not recently). */
   lastActivity(topics: readonly string[]): number {
     let latest = 0;
-    for (const topic of topics) latest = Math.max(latest, this.activity.get(topic) ?? 0);
+    for (const topic of topics) {
+      const at = this.channels.get(topic)?.lastEventAt || this.activity.get(topic) || 0;
+      latest = Math.max(latest, at);
+    }
     return latest;
   }
 
@@ -310,14 +336,33 @@ export class Hub<Events extends EventMap = EventMap> {
   }
 
   /** The delivery hot path: frame once, hand the same bytes to every local subscriber. */
-  private fanOut(subscribers: Set<Subscriber>, event: StoredEvent): void {
-    this.activity.set(event.topic, event.time);
-    if (subscribers.size === 0) return;
+  private fanOut(channel: Channel, event: StoredEvent): void {
+    channel.lastEventAt = event.time;
+    this.lastFannedOut = event;
+    const { sole, subscribers } = channel;
+    if (sole === undefined && subscribers.size === 0) return;
     const frame = encodeEvent(event);
-    this.counters.deliveries += subscribers.size;
-    for (const subscriber of subscribers) subscriber.deliver(event, frame);
+    if (sole !== undefined) {
+      this.counters.deliveries++;
+      sole.deliver(event, frame);
+    } else {
+      this.counters.deliveries += subscribers.size;
+      for (const subscriber of subscribers) subscriber.deliver(event, frame);
+    }
     this.latency?.observe((this.options.now() - event.time) / 1000);
   }
+}
+
+/** The only member of `subscribers`, if it has exactly one. */
+function soleOf(subscribers: Set<Subscriber>): Subscriber | undefined {
+  if (subscribers.size !== 1) return undefined;
+  const [sole] = subscribers;
+  return sole;
+}
+
+/** A {@link MemoryBroker} whose `publish` is its own (not overridden), so `publishNow` does the same. */
+function isPlainMemoryBroker(broker: Broker): broker is MemoryBroker {
+  return broker instanceof MemoryBroker && broker.publish === MemoryBroker.prototype.publish;
 }
 
 /**

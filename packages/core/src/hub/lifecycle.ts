@@ -109,12 +109,15 @@ export class Lifecycle {
     if (onDisconnect) this.call(() => onDisconnect(info), connection.id);
   }
 
-  /** Takes the fields, not a {@link PublishInfo}: a hub without hook or debug logger builds no object per publish. */
-  published(eventId: string, topic: string, event: string | undefined, bytes: number): void {
+  /**
+   * Takes the fields, not a {@link PublishInfo}: a hub without hook or debug logger builds no
+   * object per publish, and does not count the payload's bytes.
+   */
+  published(eventId: string, topic: string, event: string | undefined, data: string): void {
     const { onPublish, logger } = this.options;
     const logged = this.logs('debug');
     if (!onPublish && !logged) return;
-    const info: PublishInfo = { eventId, topic, event, bytes };
+    const info: PublishInfo = { eventId, topic, event, bytes: Buffer.byteLength(data) };
     if (logged) logger?.debug({ ...info }, 'tidings event published');
     if (onPublish) this.call(() => onPublish(info));
   }
