@@ -26,32 +26,40 @@ export function toFrameworkSink<Ctx>(
   return new FrameworkSink(toResponseSink(res), framework, ctx);
 }
 
-/** Methods on the prototype, and the framework's objects dropped once streaming: an open stream keeps only the raw sink. */
+/** What a framework sink holds until the stream starts: its answer so far, the framework and its request object. */
+interface Pending<Ctx> {
+  status: number;
+  headers: Record<string, string>;
+  readonly framework: FrameworkResponse<Ctx>;
+  readonly ctx: Ctx;
+}
+
+/**
+ * Methods on the prototype, and everything but the raw sink dropped once streaming: an open
+ * stream keeps one two-field object here, not the framework's objects or an empty header record.
+ */
 class FrameworkSink<Ctx> implements ResponseSink {
-  private status = 500;
-  private headers: Record<string, string> = {};
-  /** Until the stream starts: the framework and its request object; `undefined` while streaming. */
-  private owner: { framework: FrameworkResponse<Ctx>; ctx: Ctx } | undefined;
+  /** Until the stream starts; `undefined` while streaming (and once answered). */
+  private pending: Pending<Ctx> | undefined;
 
   constructor(
     private readonly raw: ResponseSink,
     framework: FrameworkResponse<Ctx>,
     ctx: Ctx,
   ) {
-    this.owner = { framework, ctx };
+    this.pending = { status: 500, headers: {}, framework, ctx };
   }
 
+  /** Kept for the answer or the stream's head; once either went out, there is nothing to change. */
   writeHead(status: number, headers: Record<string, string>): void {
-    this.status = status;
-    this.headers = headers;
+    if (!this.pending) return;
+    this.pending.status = status;
+    this.pending.headers = headers;
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.owner) {
-      this.release();
-      this.raw.writeHead(this.status, this.headers);
-      this.headers = {};
-    }
+    const pending = this.release();
+    if (pending) this.raw.writeHead(pending.status, pending.headers);
     return this.raw.write(chunk);
   }
 
@@ -64,9 +72,9 @@ class FrameworkSink<Ctx> implements ResponseSink {
   }
 
   end(body?: string): void {
-    const owner = this.owner;
-    this.owner = undefined;
-    if (owner) owner.framework.send(owner.ctx, this.status, this.headers, body);
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) pending.framework.send(pending.ctx, pending.status, pending.headers, body);
     else this.raw.end(body);
   }
 
@@ -83,9 +91,12 @@ class FrameworkSink<Ctx> implements ResponseSink {
     this.raw.onClose(callback);
   }
 
-  private release(): void {
-    const owner = this.owner;
-    this.owner = undefined;
-    owner?.framework.release(owner.ctx);
+  /** Hands the raw response over (once) and forgets the pending answer, which it returns. */
+  private release(): Pending<Ctx> | undefined {
+    const pending = this.pending;
+    if (!pending) return undefined;
+    this.pending = undefined;
+    pending.framework.release(pending.ctx);
+    return pending;
   }
 }
