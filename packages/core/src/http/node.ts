@@ -100,10 +100,11 @@ class NodeSink implements ResponseSink {
   }
 
   onClose(callback: () => void): void {
-    // 'close' is emitted once: a callback registered after it would never run.
+    // 'close' is emitted once: a callback registered after it would never run. Being emitted
+    // once, it needs no `once` wrapper (a bound function and a state object per open stream).
     if (this.closed) callback();
     else if (this.res.socket === null) this.onQueuedClose(callback);
-    else this.res.once('close', callback);
+    else this.res.on('close', callback);
   }
 
   /**
