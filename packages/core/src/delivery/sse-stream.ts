@@ -119,6 +119,30 @@ export class SseStream implements Subscriber, Expiring {
     }
   }
 
+  /**
+   * Consecutive events of one topic, in order: in one write of `joined` when the stream is live,
+   * keeping up (nothing unsent, no backlog) and has none of them yet; else one by one.
+   */
+  deliverRun(events: readonly StoredEvent[], frames: readonly Buffer[], joined: Buffer): void {
+    const first = events[0] as StoredEvent;
+    const last = events[events.length - 1] as StoredEvent;
+    if (
+      this.held !== null ||
+      this.backlog !== null ||
+      first.seq <= this.lastSeq ||
+      !first.id.startsWith(this.epochPrefix) ||
+      !last.id.startsWith(this.epochPrefix) ||
+      this.sink.bufferedBytes > 0
+    ) {
+      for (let i = 0; i < events.length; i++) this.deliver(events[i] as StoredEvent, frames[i] as Buffer);
+      return;
+    }
+    this.lastSeq = last.seq;
+    this.connection.delivered += events.length;
+    this.connection.lastEventId = last.id;
+    this.write(joined);
+  }
+
   /** Heartbeat tick. */
   beat(): void {
     this.write(HEARTBEAT);

@@ -7,6 +7,7 @@ import { encodeEvent } from '../wire/sse-encoder.js';
 import { assertEventName, assertTopic } from '../wire/topic.js';
 import { type Connection, ConnectionIds } from './connection.js';
 import { type CloseOptions, spreadOver } from './drain.js';
+import { FanOut } from './fan-out.js';
 import { checkHealth, type HubHealth } from './health.js';
 import { HeartbeatSchedule } from './heartbeat.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -20,16 +21,9 @@ import {
   type HubStats,
   type Transport,
 } from './stats.js';
+import type { Subscriber } from './subscriber.js';
 
-/** A local receiver of a topic's events: an SSE stream or a waiting long-poll. */
-export interface Subscriber {
-  /** Called once per event of a subscribed topic, with the SSE frame shared by every subscriber. */
-  deliver(event: StoredEvent, frame: Buffer): void;
-  /** Ends the connection; the hub calls it with `server-close` on shutdown. */
-  close(reason: DisconnectReason): void;
-  /** Bytes queued for the client but not yet sent, for the debug view. */
-  readonly bufferedBytes?: number;
-}
+export type { Subscriber } from './subscriber.js';
 
 /**
  * Event names mapped to payload types, e.g. `{ note: { text: string }; ping: null }`: the
@@ -74,6 +68,8 @@ export class Hub<Events extends EventMap = EventMap> {
   /** The broker when it is the in-memory one, whose synchronous publish the hub calls directly. */
   private readonly memoryBroker: MemoryBroker | undefined;
   private readonly channels = new Map<string, Channel>();
+  /** Hands each event to its topic's local subscribers, in order. */
+  private readonly fanOutQueue = new FanOut((events, subscribers) => this.delivered(events, subscribers));
   private readonly connections = new Map<Subscriber, Connection>();
   private readonly connectionIds = new ConnectionIds();
   private readonly counters: HubStats = emptyStats();
@@ -335,21 +331,30 @@ export class Hub<Events extends EventMap = EventMap> {
     if (this.ownsBroker) await this.broker.close();
   }
 
-  /** The delivery hot path: frame once, hand the same bytes to every local subscriber. */
+  /**
+   * A broker event for a topic: straight to a topic's one subscriber (a per-user topic) when no
+   * fan-out is in progress, else through {@link FanOut}, which keeps every event in order.
+   */
   private fanOut(channel: Channel, event: StoredEvent): void {
     channel.lastEventAt = event.time;
     this.lastFannedOut = event;
     const { sole, subscribers } = channel;
     if (sole === undefined && subscribers.size === 0) return;
-    const frame = encodeEvent(event);
-    if (sole !== undefined) {
-      this.counters.deliveries++;
-      sole.deliver(event, frame);
-    } else {
-      this.counters.deliveries += subscribers.size;
-      for (const subscriber of subscribers) subscriber.deliver(event, frame);
+    if (sole === undefined || this.fanOutQueue.busy) {
+      this.fanOutQueue.add(subscribers, event);
+      return;
     }
+    this.counters.deliveries++;
+    sole.deliver(event, encodeEvent(event));
     this.latency?.observe((this.options.now() - event.time) / 1000);
+  }
+
+  /** `events` reached `subscribers` local subscribers each. */
+  private delivered(events: readonly StoredEvent[], subscribers: number): void {
+    this.counters.deliveries += events.length * subscribers;
+    if (this.latency === undefined) return;
+    const now = this.options.now();
+    for (const event of events) this.latency.observe((now - event.time) / 1000);
   }
 }
 

@@ -63,6 +63,25 @@ export function encodeFrame(text: string): Buffer {
 }
 
 /**
+ * Several frames as one, laid out like {@link encodeFrame}'s: one HTTP/1.1 chunk carrying
+ * every frame's SSE bytes in order. The fan-out builds it once for a run of events that
+ * every subscriber of a topic receives together, so each socket takes them in one write.
+ */
+export function joinFrames(frames: readonly Buffer[]): Buffer {
+  let length = 0;
+  for (const frame of frames) length += frame.length;
+  const prefix = `${length.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(prefix.length + length + 2);
+  let at = chunk.write(prefix, 0, 'latin1');
+  for (const frame of frames) at += frame.copy(chunk, at);
+  chunk[at] = 0x0d;
+  chunk[at + 1] = 0x0a;
+  const joined: FramedBuffer = chunk.subarray(prefix.length, prefix.length + length);
+  joined[CHUNKED] = chunk;
+  return joined;
+}
+
+/**
  * The frame together with its HTTP/1.1 chunk framing, when it came from
  * {@link encodeFrame}; `undefined` for any other bytes.
  */
