@@ -108,6 +108,32 @@ describe('the delivery hot path', () => {
     expect(corkedSockets).toHaveLength(4);
   });
 
+  it('writes events queued behind a fan-out of more than one slice to each socket as one joined chunk', async () => {
+    hub = createHub();
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    const count = 300; // more than one slice (256) of subscribers
+    await subscribe(server.url, count);
+    const writes = spySocketWrites('run-');
+    // In one tick: the first starts a sliced fan-out, the other four queue behind it.
+    const ids = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => (hub as Hub).publish('hot', `run-${i}`)),
+    );
+    await Promise.all(clients.map((client) => client.waitForEvents(5)));
+
+    expect(writes).toHaveLength(2 * count);
+    const joined = writes.filter((w) => w.chunk.includes('run-1'));
+    expect(joined).toHaveLength(count);
+    expect(new Set(joined.map((w) => w.chunk)).size).toBe(1);
+    const text = ids
+      .slice(1)
+      .map((id, i) => encodeEvent({ id, topic: 'hot', event: undefined, data: `run-${i + 1}` }).toString())
+      .join('');
+    expect(joined[0]?.chunk.toString()).toBe(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+    for (const client of clients)
+      expect(client.events.map((e) => e.data)).toEqual(ids.map((_, i) => `run-${i}`));
+  });
+
   it('leaves a wrapped response (compression) to its own write, and the stream still decodes', async () => {
     hub = createHub();
     const app = express();
