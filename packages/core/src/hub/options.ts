@@ -28,7 +28,11 @@ export interface HubOptions extends LifecycleOptions {
   broker?: Broker;
   /** Replay retention of the default in-memory broker. */
   retention?: RetentionOptions;
-  /** Interval of the shared heartbeat comment on SSE streams, ms. Default 15,000. */
+  /**
+   * Interval of the shared heartbeat comment on SSE streams, ms. Default 15,000. Each stream
+   * gets one at least this often (at most one 50 ms sub-tick late); the writes are spread over
+   * the interval, a slice per sub-tick.
+   */
   heartbeatMs?: number;
   /** Base SSE reconnect delay sent as `retry:`, ms. Default 3,000. */
   retryMs?: number;
