@@ -117,6 +117,33 @@ const commands = {
     return { firstUs, lastUs: nowUs() };
   },
 
+  /**
+   * One event on `topic` that wakes the waiting long-polls, timed inside this process: `syncUs`
+   * and `syncCpuUs` (wall and CPU time) cover the publish call itself, in which a server that
+   * answers its waiters synchronously writes every answer; `settledUs`/`settledCpuUs` go on
+   * until the microtasks it queued have run too (answers written after a promise step, and the
+   * cleanup that follows writes). CPU time does not count the time the scheduler gave to other
+   * processes, which makes the client-side wake times of a shared machine vary.
+   */
+  async wake({ topic, bytes }) {
+    const cpu0 = process.cpuUsage();
+    const firstUs = nowUs();
+    const published = app.publish(topic, payload(1, bytes));
+    const syncUs = nowUs() - firstUs;
+    const syncCpu = process.cpuUsage(cpu0);
+    await new Promise(setImmediate);
+    const settledUs = nowUs() - firstUs;
+    const settledCpu = process.cpuUsage(cpu0);
+    await published;
+    return {
+      firstUs,
+      syncUs,
+      syncCpuUs: syncCpu.user + syncCpu.system,
+      settledUs,
+      settledCpuUs: settledCpu.user + settledCpu.system,
+    };
+  },
+
   /** `count` events on `topic` back to back (history for the resume storm). */
   async fill({ topic, count, bytes }) {
     const firstUs = nowUs();
