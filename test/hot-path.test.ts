@@ -223,6 +223,28 @@ describe('the long-poll wake path', () => {
     await broker.close();
   });
 
+  it('reads history instead once the broker reported an error: live delivery may have a gap', async () => {
+    hub = createHub();
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    const read = hub.broker.history.bind(hub.broker);
+    let settled = 0;
+    const history = vi.spyOn(hub.broker, 'history').mockImplementation(async (...args) => {
+      const result = await read(...args);
+      settled++;
+      return result;
+    });
+    const waiting = await longPolls(server.url, 'topic=a', 10);
+    await vi.waitFor(() => expect(settled).toBe(10), { timeout: 20_000 });
+    hub.count('brokerErrors');
+
+    const id = await hub.publish('a', 'wake');
+    const bodies = await Promise.all(waiting);
+
+    for (const body of bodies) expect(body.events).toEqual([expect.objectContaining({ id, data: 'wake' })]);
+    expect(history).toHaveBeenCalledTimes(10 + 1);
+  });
+
   it('reads history once for every long-poll woken by the same event, not once per waiter', async () => {
     // Waiters still reading when the event comes cannot be answered from it: they read again.
     const broker = new MemoryBroker();

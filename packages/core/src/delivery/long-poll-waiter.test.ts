@@ -18,7 +18,7 @@ function waitFrom(waiter: LongPollWaiter, position: { epoch: string; seq: number
   const answered: StoredEvent[] = [];
   let outcome: WaitOutcome | Error | undefined;
   const done = waiter
-    .wait(60_000, position, (e) => answered.push(e))
+    .wait(60_000, position, (e) => answered.push(e) > 0)
     .then(
       (o) => {
         outcome = o;
@@ -72,6 +72,19 @@ describe('LongPollWaiter', () => {
     await wait.done;
     expect(wait.outcome()).toBe('event');
     expect(wait.answered).toEqual([]);
+  });
+
+  it('wakes to read history when the answer declines (live delivery not trusted)', async () => {
+    const waiter = new LongPollWaiter();
+    let offered = 0;
+    const done = waiter.wait(60_000, at('e1', 4), () => {
+      offered++;
+      return false;
+    });
+    waiter.deliver(event('e1', 5), FRAME);
+    expect(await done).toBe('event');
+    expect(offered).toBe(1);
+    expect(waiter.endedBy).toBeUndefined();
   });
 
   it('rejects the wait with what answering threw, and never throws into the fan-out', async () => {

@@ -10,8 +10,12 @@ import { DeadlineSchedule, type Expiring } from './deadline-schedule.js';
  */
 export type WaitOutcome = 'event' | 'answered' | 'timeout' | 'closed';
 
-/** Answers a waiter with the one event it is missing; called synchronously from the fan-out. */
-export type AnswerFromEvent = (event: StoredEvent) => void;
+/**
+ * Answers a waiter with the one event it is missing, synchronously from the fan-out; returns
+ * false, having written nothing, when live delivery cannot be trusted to be gapless (the
+ * waiter then wakes and reads history).
+ */
+export type AnswerFromEvent = (event: StoredEvent) => boolean;
 
 /** Every long-poll's deadline, on one timer. */
 const deadlines = new DeadlineSchedule();
@@ -58,15 +62,19 @@ export class LongPollWaiter implements Subscriber, Expiring {
       // Answered: a later close (client gone, hub closing) does not change how it ended.
       this.endedBy = 'completed';
       try {
-        pending.answer(event);
+        if (pending.answer(event)) {
+          pending.resolve('answered');
+          return;
+        }
       } catch (error) {
         // Never into the fan-out loop: the other subscribers still get the event.
         this.endedBy = undefined;
+        this.unschedule();
         pending.reject(error);
         return;
       }
-      pending.resolve('answered');
-      return;
+      this.endedBy = undefined;
+      this.pending = pending;
     }
     this.signal('event');
   }
@@ -80,7 +88,7 @@ export class LongPollWaiter implements Subscriber, Expiring {
    * Resolves on the next event (or one that arrived since the last wait), the deadline, or
    * close. Call it only once nothing of the waiter's topics lies after `position`: the first
    * newer event is then handed to `answer` at once, and the wait resolves `answered` (or
-   * rejects with what `answer` threw).
+   * `event` if `answer` declined, or rejects with what `answer` threw).
    */
   wait(ms: number, position: Cursor, answer: AnswerFromEvent): Promise<WaitOutcome> {
     if (this.endedBy === 'client-closed') return Promise.resolve('closed');

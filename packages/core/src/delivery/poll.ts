@@ -67,6 +67,9 @@ export async function respondPoll(
   else if (sink.closed) waiter.close('client-closed');
   try {
     if (waiter.endedBy) return;
+    // Live delivery is gapless unless the broker reported trouble (a reconnect whose catch-up
+    // failed may skip events): after any, a wake reads history instead of trusting the event.
+    const brokerErrors = hub.brokerErrorCount;
     if (long) await hub.attach(waiter, topics);
     let position: Cursor = request.cursor ?? (await hub.broker.head());
     let result: HistoryResult = { reset: false, events: [], more: false };
@@ -83,9 +86,11 @@ export async function respondPoll(
       if (result.reset || result.events.length > 0 || !long) break;
       // Nothing after `position`: the first newer event is answered from the fan-out itself.
       const from = position;
-      const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()), from, (event) =>
-        answerWake(hub, sink, connection, cacheControl, waitMs, from, event),
-      );
+      const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()), from, (event) => {
+        if (hub.brokerErrorCount !== brokerErrors) return false;
+        answerWake(hub, sink, connection, cacheControl, waitMs, from, event);
+        return true;
+      });
       if (woke === 'closed' || woke === 'answered') return;
       timedOut = woke === 'timeout';
       if (timedOut) break;
