@@ -6,6 +6,7 @@ import {
   encodeEvent,
   formatEventId,
   type Hub,
+  MemoryBroker,
   toResponseSink,
 } from '@tidings/core';
 import { realtime } from '@tidings/express';
@@ -165,7 +166,7 @@ describe('the delivery hot path', () => {
 });
 
 describe('the long-poll wake path', () => {
-  type PollBody = { events: { id: string; data: string }[] };
+  type PollBody = { events: { id: string; data: string }[]; cursor: string };
 
   /** Opens `count` long-polls on `query` from the hub's head; resolves to their bodies. */
   async function longPolls(url: string, query: string, count: number): Promise<Promise<PollBody>[]> {
@@ -176,22 +177,103 @@ describe('the long-poll wake path', () => {
     );
   }
 
-  it('reads history once for every long-poll woken by the same event, not once per waiter', async () => {
-    hub = createHub();
+  /** Every `Socket#write` of a poll answer (a string or buffer) containing `marker`, by socket. */
+  function spyAnswerWrites(marker: string): Socket[] {
+    const sockets: Socket[] = [];
+    const original = Socket.prototype.write;
+    vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      const [chunk] = args;
+      if ((typeof chunk === 'string' || Buffer.isBuffer(chunk)) && chunk.includes(marker)) sockets.push(this);
+      return Reflect.apply(original, this, args) as boolean;
+    });
+    return sockets;
+  }
+
+  it('answers every waiting long-poll inside the publish, from the event itself, with no history read', async () => {
+    const broker = new MemoryBroker();
+    hub = createHub({ broker });
     const handle = createNodeHandler(hub);
     server = await listen((req, res) => void handle(req, res, req));
+    const read = broker.history.bind(broker);
+    let settled = 0;
+    const history = vi.spyOn(broker, 'history').mockImplementation(async (...args) => {
+      const result = await read(...args);
+      settled++;
+      return result;
+    });
     const waiting = [
       ...(await longPolls(server.url, 'topic=a', 20)),
       ...(await longPolls(server.url, 'topic=a&topic=b', 10)),
     ];
-    await vi.waitFor(() => expect(hub?.stats().connections.longPoll).toBe(30), { timeout: 20_000 });
-    const history = vi.spyOn(hub.broker, 'history');
+    // Each long-poll waits in the microtasks right after its (empty) read settles.
+    await vi.waitFor(() => expect(settled).toBe(30), { timeout: 20_000 });
+    const writes = spyAnswerWrites('wake-marker');
+
+    const published = hub.publish('a', 'wake-marker');
+    // Synchronously, before the publish resolves: every waiter's answer is on its socket.
+    expect(new Set(writes).size).toBe(30);
+    const id = await published;
+    const bodies = await Promise.all(waiting);
+
+    for (const body of bodies) {
+      expect(body.events).toEqual([expect.objectContaining({ id, data: 'wake-marker' })]);
+      expect(body.cursor).toBe(id);
+    }
+    expect(history).toHaveBeenCalledTimes(30);
+    await broker.close();
+  });
+
+  it('reads history instead once the broker reported an error: live delivery may have a gap', async () => {
+    hub = createHub();
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    const read = hub.broker.history.bind(hub.broker);
+    let settled = 0;
+    const history = vi.spyOn(hub.broker, 'history').mockImplementation(async (...args) => {
+      const result = await read(...args);
+      settled++;
+      return result;
+    });
+    const waiting = await longPolls(server.url, 'topic=a', 10);
+    await vi.waitFor(() => expect(settled).toBe(10), { timeout: 20_000 });
+    hub.count('brokerErrors');
 
     const id = await hub.publish('a', 'wake');
     const bodies = await Promise.all(waiting);
 
     for (const body of bodies) expect(body.events).toEqual([expect.objectContaining({ id, data: 'wake' })]);
+    expect(history).toHaveBeenCalledTimes(10 + 1);
+  });
+
+  it('reads history once for every long-poll woken by the same event, not once per waiter', async () => {
+    // Waiters still reading when the event comes cannot be answered from it: they read again.
+    const broker = new MemoryBroker();
+    hub = createHub({ broker });
+    const handle = createNodeHandler(hub);
+    server = await listen((req, res) => void handle(req, res, req));
+    const read = broker.history.bind(broker);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const history = vi.spyOn(broker, 'history').mockImplementation(async (...args) => {
+      const result = await read(...args);
+      await gate;
+      return result;
+    });
+    const waiting = [
+      ...(await longPolls(server.url, 'topic=a', 20)),
+      ...(await longPolls(server.url, 'topic=a&topic=b', 10)),
+    ];
+    await vi.waitFor(() => expect(history).toHaveBeenCalledTimes(30), { timeout: 20_000 });
+
+    const id = await hub.publish('a', 'wake');
+    open();
+    const bodies = await Promise.all(waiting);
+
+    for (const body of bodies) expect(body.events).toEqual([expect.objectContaining({ id, data: 'wake' })]);
     // One read per batch: the `a` waiters share one, the `a`+`b` waiters another.
-    expect(history).toHaveBeenCalledTimes(2);
+    expect(history).toHaveBeenCalledTimes(30 + 2);
+    await broker.close();
   });
 });

@@ -258,13 +258,19 @@ const SCENARIOS = {
     await waitFor(async () => (await server.call('waiting')) >= waiters, 30_000);
     await server.call('stats'); // a full GC first: request-setup garbage is not a wake-up cost
     const cpu0 = cpuUs(server.pid);
-    const { firstUs } = await server.call('fill', { topic: 'lp', count: 1, bytes: 128 });
+    const { firstUs, syncCpuUs, settledUs, settledCpuUs } = await server.call('wake', {
+      topic: 'lp',
+      bytes: 128,
+    });
     const r = await lg.call('longPollWait', { count: waiters, publishUs: firstUs, timeoutMs: 30_000 });
     const cpu = cpuUs(server.pid) - cpu0;
     return {
       'wake p50 ms': r.wakeMs.p50,
       'wake p99 ms': r.wakeMs.p99,
       'wake max ms': r.wakeMs.max,
+      'publish CPU ms': syncCpuUs / 1e3,
+      'settled CPU ms': settledCpuUs / 1e3,
+      'settled ms': settledUs / 1e3,
       'wake CPU µs/waiter': cpu / waiters,
       lost: waiters - r.withEvent,
     };

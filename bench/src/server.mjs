@@ -117,6 +117,36 @@ const commands = {
     return { firstUs, lastUs: nowUs() };
   },
 
+  /**
+   * One event on `topic` that wakes the waiting long-polls, timed inside this process: `syncUs`
+   * and `syncCpuUs` (wall and CPU time) cover the publish call itself, in which a server that
+   * answers its waiters synchronously writes every answer (Tidings: the first slice of a
+   * fan-out, 256 subscribers); `settledUs`/`settledCpuUs` go on, a turn of the event loop at a
+   * time, until no long-poll is waiting and the microtasks queued meanwhile have run (answers
+   * written after promise steps, as Koa's are, later fan-out slices, the cleanup after the
+   * writes). CPU time does not count the time the scheduler gave to other processes, which
+   * makes the client-side wake times of a shared machine vary.
+   */
+  async wake({ topic, bytes }) {
+    const cpu0 = process.cpuUsage();
+    const firstUs = nowUs();
+    const published = app.publish(topic, payload(1, bytes));
+    const syncUs = nowUs() - firstUs;
+    const syncCpu = process.cpuUsage(cpu0);
+    do await new Promise(setImmediate);
+    while (app.waiting() > 0);
+    const settledUs = nowUs() - firstUs;
+    const settledCpu = process.cpuUsage(cpu0);
+    await published;
+    return {
+      firstUs,
+      syncUs,
+      syncCpuUs: syncCpu.user + syncCpu.system,
+      settledUs,
+      settledCpuUs: settledCpu.user + settledCpu.system,
+    };
+  },
+
   /** `count` events on `topic` back to back (history for the resume storm). */
   async fill({ topic, count, bytes }) {
     const firstUs = nowUs();

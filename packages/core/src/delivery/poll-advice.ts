@@ -10,9 +10,13 @@ import type { Hub } from '../hub/hub.js';
 export function adviseRetryMs(hub: Hub, topics: readonly string[], delivered: number, more: boolean): number {
   if (more) return 0;
   const { minIntervalMs, maxIntervalMs, activeWindowMs, busyConnections } = hub.options.poll;
-  const latest = delivered > 0 ? hub.options.now() : hub.lastActivity(topics);
-  const idleMs = latest === 0 ? Number.POSITIVE_INFINITY : hub.options.now() - latest;
-  let interval = idleMs <= activeWindowMs ? minIntervalMs : Math.max(minIntervalMs, idleMs / 4);
+  let interval = minIntervalMs;
+  // Events in this response: the topics are active now (no clock read for the common wake answer).
+  if (delivered === 0) {
+    const latest = hub.lastActivity(topics);
+    const idleMs = latest === 0 ? Number.POSITIVE_INFINITY : hub.options.now() - latest;
+    if (idleMs > activeWindowMs) interval = Math.max(minIntervalMs, idleMs / 4);
+  }
   const load = hub.openConnections / busyConnections;
   if (load > 1) interval *= load;
   return Math.round(Math.min(interval, maxIntervalMs));

@@ -1,11 +1,10 @@
-import type { HistoryResult, StoredEvent } from '../broker/broker.js';
+import type { HistoryResult, ResetReason, StoredEvent } from '../broker/broker.js';
 import type { Connection } from '../hub/connection.js';
-import type { Hub, Subscriber } from '../hub/hub.js';
-import type { DisconnectReason } from '../hub/stats.js';
+import type { Hub } from '../hub/hub.js';
 import { type Cursor, formatEventId } from '../wire/event-id.js';
 import type { ParsedRequest } from '../wire/request.js';
 import type { ResponseSink } from '../wire/transport.js';
-import { DeadlineSchedule, type Expiring } from './deadline-schedule.js';
+import { LongPollWaiter } from './long-poll-waiter.js';
 import { adviseRetryMs } from './poll-advice.js';
 import { WakeReads } from './wake-reads.js';
 
@@ -31,59 +30,6 @@ export interface PollBody {
   reason?: string;
 }
 
-type WaitOutcome = 'event' | 'timeout' | 'closed';
-
-/** Every long-poll's deadline, on one timer. */
-const deadlines = new DeadlineSchedule();
-
-/** A waiting long-poll: woken by the first event on any of its topics, its deadline, or the client leaving. */
-class LongPollWaiter implements Subscriber, Expiring {
-  private wake: ((outcome: WaitOutcome) => void) | undefined;
-  private signalled = false;
-  /** Set when the connection was ended from outside (client gone, hub closing). */
-  endedBy: DisconnectReason | undefined;
-  /** Sequence number of the newest event that woke this waiter (0 before any). */
-  wokenBy = 0;
-
-  deliver(event: StoredEvent, _frame: Buffer): void {
-    if (event.seq > this.wokenBy) this.wokenBy = event.seq;
-    this.signal('event');
-  }
-
-  close(reason: DisconnectReason): void {
-    this.endedBy ??= reason;
-    this.signal(reason === 'client-closed' ? 'closed' : 'timeout');
-  }
-
-  /** Resolves on the next event (or one that arrived since the last wait), the deadline, or close. */
-  wait(ms: number): Promise<WaitOutcome> {
-    if (this.endedBy === 'client-closed') return Promise.resolve('closed');
-    if (this.endedBy) return Promise.resolve('timeout');
-    if (this.signalled) {
-      this.signalled = false;
-      return Promise.resolve('event');
-    }
-    return new Promise((resolve) => {
-      const at = deadlines.add(this, ms);
-      this.wake = (outcome) => {
-        deadlines.delete(this, at);
-        resolve(outcome);
-      };
-    });
-  }
-
-  expire(): void {
-    this.signal('timeout');
-  }
-
-  private signal(outcome: WaitOutcome): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    if (wake) wake(outcome);
-    else if (outcome === 'event') this.signalled = true;
-  }
-}
-
 const wakeReadsOf = new WeakMap<Hub, WakeReads>();
 
 function wakeReads(hub: Hub): WakeReads {
@@ -97,7 +43,9 @@ function wakeReads(hub: Hub): WakeReads {
 
 /**
  * Answers a poll (`wait` 0) or long-poll. The waiter joins its topics before history is read,
- * so an event published in between wakes it instead of slipping through.
+ * so an event published in between wakes it instead of slipping through. A waiter that found
+ * nothing new is answered from the fan-out of the next event (see {@link LongPollWaiter});
+ * one woken otherwise reads history, once per batch of waiters woken by the same event.
  */
 export async function respondPoll(
   hub: Hub,
@@ -119,6 +67,9 @@ export async function respondPoll(
   else if (sink.closed) waiter.close('client-closed');
   try {
     if (waiter.endedBy) return;
+    // Live delivery is gapless unless the broker reported trouble (a reconnect whose catch-up
+    // failed may skip events): after any, a wake reads history instead of trusting the event.
+    const brokerErrors = hub.brokerErrorCount;
     if (long) await hub.attach(waiter, topics);
     let position: Cursor = request.cursor ?? (await hub.broker.head());
     let result: HistoryResult = { reset: false, events: [], more: false };
@@ -133,8 +84,14 @@ export async function respondPoll(
           : await hub.broker.history(topics, position, hub.options.maxReplay);
       }
       if (result.reset || result.events.length > 0 || !long) break;
-      const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()));
-      if (woke === 'closed') return;
+      // Nothing after `position`: the first newer event is answered from the fan-out itself.
+      const from = position;
+      const woke = await waiter.wait(Math.max(0, deadline - hub.options.now()), from, (event) => {
+        if (hub.brokerErrorCount !== brokerErrors) return false;
+        answerWake(hub, sink, connection, cacheControl, waitMs, from, event);
+        return true;
+      });
+      if (woke === 'closed' || woke === 'answered') return;
       timedOut = woke === 'timeout';
       if (timedOut) break;
       readHistory = woken = true;
@@ -151,20 +108,30 @@ export async function respondPoll(
     throw error;
   } finally {
     waiter.endedBy ??= failed ? 'broker-error' : 'completed';
+    waiter.unschedule();
     if (long) hub.detach(waiter, topics);
     hub.untrack(waiter, waiter.endedBy);
   }
 }
 
-/** A poll body as sent: serialized once per history result and retry advice. */
-interface SerializedBody {
+/**
+ * A 200 answer's shared parts, built once per history result and retry advice: every long-poll
+ * woken by one event sends the same bytes.
+ */
+interface Page {
   readonly retryAfterMs: number;
+  /** `retryAfterMs` as its header value. */
+  readonly retry: string;
+  readonly etag: string;
   readonly json: string;
   readonly bytes: number;
 }
 
-/** Bodies of shared wake reads: every long-poll woken by one event sends the same bytes. */
-const sharedBodies = new WeakMap<HistoryResult, SerializedBody>();
+/** Pages of shared wake reads: one per read, reused by every waiter that shares it. */
+const sharedPages = new WeakMap<HistoryResult, Page>();
+
+/** The page of the latest event that answered waiters from the fan-out (see {@link answerWake}). */
+let wakePage: { event: StoredEvent; page: Page } | undefined;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const VARY = 'Accept, Last-Event-ID';
@@ -185,27 +152,69 @@ function send(
   const last = events.at(-1);
   const cursor = formatEventId(position.epoch, last ? last.seq : position.seq);
   const retryAfterMs = adviseRetryMs(hub, connection.topics, events.length, !result.reset && result.more);
-  const etag = `"${cursor}"`;
-  const retry = String(retryAfterMs);
-  if (!result.reset && events.length === 0 && matches(request.ifNoneMatch, etag)) {
-    hub.countPoll(timedOut ? 'timeout' : 'notModified');
-    sink.writeHead(304, pollHeaders(undefined, etag, cacheControl, retry, connection.id, waitMs));
-    sink.end();
-    return;
+  if (!result.reset && events.length === 0) {
+    const etag = `"${cursor}"`;
+    if (matches(request.ifNoneMatch, etag)) {
+      hub.countPoll(timedOut ? 'timeout' : 'notModified');
+      sink.writeHead(
+        304,
+        pollHeaders(undefined, etag, cacheControl, String(retryAfterMs), connection.id, waitMs),
+      );
+      sink.end();
+      return;
+    }
   }
   if (result.reset) hub.count('resets');
   hub.count('replayed', events.length);
   hub.countPoll(timedOut ? 'timeout' : 'ok');
   connection.delivered = events.length;
   connection.lastEventId = last?.id;
-  let body = shared ? sharedBodies.get(result) : undefined;
-  if (body?.retryAfterMs !== retryAfterMs) {
-    body = serialize(events, cursor, retryAfterMs, result);
-    if (shared) sharedBodies.set(result, body);
+  let page = shared ? sharedPages.get(result) : undefined;
+  if (page?.retryAfterMs !== retryAfterMs) {
+    page = toPage(events, cursor, retryAfterMs, result.reset ? result.reason : undefined);
+    if (shared) sharedPages.set(result, page);
   }
-  hub.countWritten(body.bytes);
-  sink.writeHead(200, pollHeaders(JSON_TYPE, etag, cacheControl, retry, connection.id, waitMs));
-  sink.end(body.json);
+  writePage(hub, sink, connection, cacheControl, waitMs, page);
+}
+
+/**
+ * Answers a waiter with the one event it was missing, from the fan-out (see
+ * {@link LongPollWaiter}): what {@link send} writes for a history result of that event alone,
+ * with the page built once for all the waiters it wakes.
+ */
+function answerWake(
+  hub: Hub,
+  sink: ResponseSink,
+  connection: Connection,
+  cacheControl: string,
+  waitMs: number,
+  from: Cursor,
+  event: StoredEvent,
+): void {
+  const retryAfterMs = adviseRetryMs(hub, connection.topics, 1, false);
+  let page = wakePage?.event === event ? wakePage.page : undefined;
+  if (page?.retryAfterMs !== retryAfterMs) {
+    page = toPage([event], formatEventId(from.epoch, event.seq), retryAfterMs, undefined);
+    wakePage = { event, page };
+  }
+  hub.count('replayed', 1);
+  hub.countPoll('ok');
+  connection.delivered = 1;
+  connection.lastEventId = event.id;
+  writePage(hub, sink, connection, cacheControl, waitMs, page);
+}
+
+function writePage(
+  hub: Hub,
+  sink: ResponseSink,
+  connection: Connection,
+  cacheControl: string,
+  waitMs: number,
+  page: Page,
+): void {
+  hub.countWritten(page.bytes);
+  sink.writeHead(200, pollHeaders(JSON_TYPE, page.etag, cacheControl, page.retry, connection.id, waitMs));
+  sink.end(page.json);
 }
 
 /**
@@ -242,28 +251,35 @@ function pollHeaders(
   return headers;
 }
 
-function serialize(
+function toPage(
   events: readonly StoredEvent[],
   cursor: string,
   retryAfterMs: number,
-  result: HistoryResult,
-): SerializedBody {
-  if (events.length === 0 && !result.reset) {
+  resetReason: ResetReason | undefined,
+): Page {
+  const retry = String(retryAfterMs);
+  const etag = `"${cursor}"`;
+  if (events.length === 0 && resetReason === undefined) {
     // The most common body, an empty poll: ids are `<epoch>-<seq>`, digits and a dash, JSON as they are.
     const json = `{"events":[],"cursor":"${cursor}","retryAfterMs":${retryAfterMs}}`;
-    return { retryAfterMs, json, bytes: json.length };
+    return { retryAfterMs, retry, etag, json, bytes: json.length };
   }
   const body: PollBody = { events: events.map(toPollEvent), cursor, retryAfterMs };
-  if (result.reset) {
+  if (resetReason !== undefined) {
     body.reset = true;
-    body.reason = result.reason;
+    body.reason = resetReason;
   }
   const json = JSON.stringify(body);
-  return { retryAfterMs, json, bytes: Buffer.byteLength(json) };
+  return { retryAfterMs, retry, etag, json, bytes: Buffer.byteLength(json) };
 }
 
+/** The last `Preference-Applied` value: long-polls mostly ask for the same wait. */
+let lastPreference = { waitMs: 0, value: '' };
+
 function preferenceApplied(waitMs: number): string {
-  return `wait=${Math.round(waitMs / 1000)}`;
+  if (lastPreference.waitMs !== waitMs)
+    lastPreference = { waitMs, value: `wait=${Math.round(waitMs / 1000)}` };
+  return lastPreference.value;
 }
 
 function toPollEvent(event: StoredEvent): PollEvent {

@@ -248,6 +248,15 @@ export class Hub<Events extends EventMap = EventMap> {
     );
   }
 
+  /**
+   * Broker errors so far (`brokerErrors` of {@link Hub.stats}). Live delivery may have a gap
+   * after one, so a long-poll answered from a live event checks that none came since it
+   * joined its topics.
+   */
+  get brokerErrorCount(): number {
+    return this.counters.brokerErrors;
+  }
+
   countPoll(outcome: keyof HubStats['polls']): void {
     this.counters.polls[outcome]++;
   }
