@@ -38,12 +38,22 @@ afterEach(async () => {
 });
 
 /** Every `Socket#write` of a buffer containing `marker`, with the socket it went to. */
-function spySocketWrites(marker: string): { socket: Socket; chunk: Buffer }[] {
+/**
+ * Records the socket writes that carry `marker`. With `stallMs`, the first of them blocks that
+ * long (a fault: one slow write), so the fan-out it is part of outruns its time budget.
+ */
+function spySocketWrites(marker: string, stallMs = 0): { socket: Socket; chunk: Buffer }[] {
   const writes: { socket: Socket; chunk: Buffer }[] = [];
   const original = Socket.prototype.write;
   vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
     const [chunk] = args;
-    if (Buffer.isBuffer(chunk) && chunk.includes(marker)) writes.push({ socket: this, chunk });
+    if (Buffer.isBuffer(chunk) && chunk.includes(marker)) {
+      if (writes.length === 0 && stallMs > 0) {
+        const until = performance.now() + stallMs;
+        while (performance.now() < until);
+      }
+      writes.push({ socket: this, chunk });
+    }
     return Reflect.apply(original, this, args) as boolean;
   });
   return writes;
@@ -109,14 +119,15 @@ describe('the delivery hot path', () => {
     expect(corkedSockets).toHaveLength(4);
   });
 
-  it('writes events queued behind a fan-out of more than one slice to each socket as one joined chunk', async () => {
+  it('writes events queued behind a fan-out that outran its turn to each socket as one joined chunk', async () => {
     hub = createHub();
     const handle = createNodeHandler(hub);
     server = await listen((req, res) => void handle(req, res, req));
-    const count = 300; // more than one slice (256) of subscribers
+    const count = 300; // more than one slice (256) of subscribers between looks at the clock
     await subscribe(server.url, count);
-    const writes = spySocketWrites('run-');
-    // In one tick: the first starts a sliced fan-out, the other four queue behind it.
+    // A first write slower than the whole turn's budget (20 ms): the fan-out yields after 256.
+    const writes = spySocketWrites('run-', 40);
+    // In one tick: the first starts a fan-out that goes on next turn, the other four queue behind it.
     const ids = await Promise.all(
       Array.from({ length: 5 }, (_, i) => (hub as Hub).publish('hot', `run-${i}`)),
     );

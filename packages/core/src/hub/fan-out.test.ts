@@ -47,15 +47,24 @@ describe('FanOut', () => {
   it('hands a topic of up to one slice of subscribers its event at once, the same frame to each', () => {
     const subscribers = recorders(FAN_OUT_SLICE);
     const runs: number[] = [];
-    const fanOut = new FanOut((events, count) => runs.push(events.length * count));
+    const fanOut = new FanOut((events, count) => runs.push(events.length * count), 0);
     fanOut.add(subscribers, event(1));
     for (const s of subscribers) expect(s.writes).toEqual([[1]]);
     expect(runs).toEqual([FAN_OUT_SLICE]);
   });
 
+  it('writes on past a slice within one turn while the time budget lasts', () => {
+    const subscribers = recorders(FAN_OUT_SLICE * 3 + 1);
+    const runs: number[] = [];
+    const fanOut = new FanOut((events, count) => runs.push(events.length * count), 60_000);
+    fanOut.add(subscribers, event(1));
+    for (const s of subscribers) expect(s.writes).toEqual([[1]]);
+    expect(runs).toEqual([FAN_OUT_SLICE * 3 + 1]);
+  });
+
   it('writes a larger topic a slice per turn, and joins the events that queued meanwhile into one write each', async () => {
     const subscribers = recorders(FAN_OUT_SLICE * 2 + 1);
-    const fanOut = new FanOut(() => {});
+    const fanOut = new FanOut(() => {}, 0);
     for (let seq = 1; seq <= 5; seq++) fanOut.add(subscribers, event(seq));
     const all = [...subscribers];
     expect(all.filter((s) => s.writes.length > 0)).toHaveLength(FAN_OUT_SLICE);
@@ -73,7 +82,7 @@ describe('FanOut', () => {
       close() {},
     };
     const subscribers = new Set<Subscriber>([...recorders(FAN_OUT_SLICE), probe]);
-    const fanOut = new FanOut(() => {});
+    const fanOut = new FanOut(() => {}, 0);
     for (let seq = 1; seq <= 3; seq++) fanOut.add(subscribers, event(seq));
     await until(() => joined !== undefined);
     const text = [2, 3].map((seq) => encodeEvent(event(seq)).toString()).join('');
@@ -86,7 +95,7 @@ describe('FanOut', () => {
     const both = new Recorder();
     const a = new Set<Subscriber>([...big, both]);
     const b = new Set<Subscriber>([both]);
-    const fanOut = new FanOut(() => {});
+    const fanOut = new FanOut(() => {}, 0);
     fanOut.add(a, event(1, 'a'));
     fanOut.add(a, event(2, 'a'));
     fanOut.add(b, event(3, 'b'));
@@ -99,14 +108,14 @@ describe('FanOut', () => {
 
   it('calls deliver for each event of a run when a subscriber has no deliverRun', async () => {
     const subscribers = recorders(FAN_OUT_SLICE + 1, false);
-    const fanOut = new FanOut(() => {});
+    const fanOut = new FanOut(() => {}, 0);
     for (let seq = 1; seq <= 3; seq++) fanOut.add(subscribers, event(seq));
     await until(() => [...subscribers].every((s) => s.seqs.length === 3));
     for (const s of subscribers) expect(s.writes).toEqual([[1], [2], [3]]);
   });
 
   it('queues an event published from inside a delivery behind the one being delivered', () => {
-    const fanOut = new FanOut(() => {});
+    const fanOut = new FanOut(() => {}, 0);
     const subscribers = new Set<Subscriber>();
     const first = new Recorder();
     const publisher: Subscriber = {
@@ -124,7 +133,7 @@ describe('FanOut', () => {
   });
 
   it('still delivers to the others, and drains its queue, when a subscriber throws', async () => {
-    const fanOut = new FanOut(() => {});
+    const fanOut = new FanOut(() => {}, 0);
     const before = new Recorder();
     const after = new Recorder();
     const thrower: Subscriber = {
@@ -143,7 +152,7 @@ describe('FanOut', () => {
 
   it('reports each run once it reached every subscriber', async () => {
     const reported: [number[], number][] = [];
-    const fanOut = new FanOut((events, count) => reported.push([events.map((e) => e.seq), count]));
+    const fanOut = new FanOut((events, count) => reported.push([events.map((e) => e.seq), count]), 0);
     const subscribers = recorders(FAN_OUT_SLICE + 1);
     fanOut.add(subscribers, event(1));
     fanOut.add(subscribers, event(2));

@@ -3,10 +3,18 @@ import { encodeEvent, joinFrames } from '../wire/sse-encoder.js';
 import type { Subscriber } from './subscriber.js';
 
 /**
- * Subscribers written per turn of the event loop. A topic with more is fanned out in slices
- * of this many, the event loop getting a turn between slices (its I/O, timers and publishers).
+ * Subscribers written between two looks at the clock. A fan-out yields to the event loop (its
+ * I/O, timers and publishers) only at these boundaries, and only once the turn has spent its
+ * time budget.
  */
 export const FAN_OUT_SLICE = 256;
+/**
+ * Time one turn of the event loop may spend on fan-out before yielding (ms). Long enough that a
+ * broadcast to a few thousand sockets, or the wake of thousands of long-polls, goes out in one
+ * or a few turns, as a hand-written loop would; short enough that other requests, timers and
+ * per-user events never wait behind a whole 10,000-subscriber broadcast.
+ */
+export const FAN_OUT_BUDGET_MS = 20;
 /** At most this many bytes of frames are joined into one write. */
 const RUN_BYTES = 64 * 1024;
 /** Delivered entries the queue drops from its front once it holds this many. */
@@ -37,9 +45,9 @@ interface Run {
  * The delivery hot path: each event framed once and the same bytes handed to every local
  * subscriber of its topic, in the order events arrive, each exactly once.
  *
- * A topic with at most {@link FAN_OUT_SLICE} subscribers gets its event at once. A larger one
- * is written a slice at a time, and events arriving meanwhile (a publisher outrunning the
- * sockets) queue up; once the fan-out is through, each run of consecutive events of one topic
+ * A fan-out that takes longer than {@link FAN_OUT_BUDGET_MS} (checked every
+ * {@link FAN_OUT_SLICE} subscribers) goes on in the next turn of the event loop, and events
+ * arriving meanwhile (a publisher outrunning the sockets) queue up; once the fan-out is through, each run of consecutive events of one topic
  * goes out as one joined buffer per subscriber — one write per socket rather than one per
  * event. So the busier the server, the fewer writes per event; an idle one writes at once.
  */
@@ -51,8 +59,17 @@ export class FanOut {
   private running = false;
   private readonly resume = (run: Run): void => this.go(run);
 
-  /** `delivered` is called once a run reached every subscriber: its events and subscriber count. */
-  constructor(private readonly delivered: (events: readonly StoredEvent[], subscribers: number) => void) {}
+  /** When the current turn of fan-out started (performance.now()). */
+  private turnStart = 0;
+
+  /**
+   * @param delivered - called once a run reached every subscriber: its events and subscriber count.
+   * @param budgetMs - time a turn may spend before yielding; 0 yields after every {@link FAN_OUT_SLICE}.
+   */
+  constructor(
+    private readonly delivered: (events: readonly StoredEvent[], subscribers: number) => void,
+    private readonly budgetMs = FAN_OUT_BUDGET_MS,
+  ) {}
 
   /** True while a fan-out is in progress: an event delivered now, outside it, could overtake those queued. */
   get busy(): boolean {
@@ -72,6 +89,7 @@ export class FanOut {
 
   /** Writes `run` a slice at a time, then every queued run, until the queue is empty or a slice must wait. */
   private go(run: Run): void {
+    this.turnStart = performance.now();
     let next: Run | undefined = run;
     try {
       while (next !== undefined) {
@@ -90,7 +108,7 @@ export class FanOut {
     }
   }
 
-  /** Writes the run to its next {@link FAN_OUT_SLICE} subscribers; true once all have it. */
+  /** Writes the run until all have it (true) or the turn's budget is spent (false). */
   private slice(run: Run): boolean {
     const { events, frames, joined, rest } = run;
     const single = events.length === 1;
@@ -103,9 +121,12 @@ export class FanOut {
         subscriber = step.value;
       }
       if (n === FAN_OUT_SLICE) {
-        // Taken off the iterator to learn whether the run is over: first in line next turn.
-        run.carried = subscriber;
-        return false;
+        if (performance.now() - this.turnStart >= this.budgetMs) {
+          // Taken off the iterator to learn whether the run is over: first in line next turn.
+          run.carried = subscriber;
+          return false;
+        }
+        n = 0;
       }
       if (single) subscriber.deliver(events[0] as StoredEvent, joined);
       else if (subscriber.deliverRun !== undefined) subscriber.deliverRun(events, frames, joined);
