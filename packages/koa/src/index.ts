@@ -29,7 +29,9 @@ export interface RealtimeMiddleware<Events extends EventMap = EventMap> extends 
 const koaResponse: FrameworkResponse<Context> = {
   send(ctx, status, headers, body) {
     ctx.status = status;
-    ctx.set(headers);
+    // What ctx.set(headers) does, without its arrays per header: Koa reads headers from ctx.res.
+    const { res } = ctx;
+    for (const name in headers) res.setHeader(name, headers[name] as string);
     if (body !== undefined) ctx.body = body;
   },
   release(ctx) {
@@ -70,7 +72,7 @@ export function realtime<Events extends EventMap = EventMap>(
   // A throwing topics()/authorize()/… propagates: Koa answers it and emits it as the app's 'error' event.
   const handle = createHandler<Context>(api.hub, options, { rethrow: true });
   let checked = options.path === undefined;
-  const middleware = async (ctx: Context, next: Next): Promise<void> => {
+  const middleware = (ctx: Context, next: Next): Promise<void> => {
     if (options.path !== undefined && ctx.path !== options.path) return next();
     if (!checked) {
       checked = true;
@@ -81,7 +83,7 @@ export function realtime<Events extends EventMap = EventMap>(
       });
       if (twice) warnServedTwice(ctx.app, ctx.path, api.hub);
     }
-    await handle(toRealtimeRequest(ctx.req), toFrameworkSink(ctx.res, koaResponse, ctx), ctx);
+    return handle(toRealtimeRequest(ctx.req), toFrameworkSink(ctx.res, koaResponse, ctx), ctx);
   };
   return markServed(Object.assign(middleware, api), { hub: api.hub, path: options.path });
 }
