@@ -165,16 +165,22 @@ function send(
     }
   }
   if (result.reset) hub.count('resets');
-  hub.count('replayed', events.length);
-  hub.countPoll(timedOut ? 'timeout' : 'ok');
-  connection.delivered = events.length;
-  connection.lastEventId = last?.id;
   let page = shared ? sharedPages.get(result) : undefined;
   if (page?.retryAfterMs !== retryAfterMs) {
     page = toPage(events, cursor, retryAfterMs, result.reset ? result.reason : undefined);
     if (shared) sharedPages.set(result, page);
   }
-  writePage(hub, sink, connection, cacheControl, waitMs, page);
+  writePage(
+    hub,
+    sink,
+    connection,
+    cacheControl,
+    waitMs,
+    page,
+    events.length,
+    last?.id,
+    timedOut ? 'timeout' : 'ok',
+  );
 }
 
 /**
@@ -197,13 +203,10 @@ function answerWake(
     page = toPage([event], formatEventId(from.epoch, event.seq), retryAfterMs, undefined);
     wakePage = { event, page };
   }
-  hub.count('replayed', 1);
-  hub.countPoll('ok');
-  connection.delivered = 1;
-  connection.lastEventId = event.id;
-  writePage(hub, sink, connection, cacheControl, waitMs, page);
+  writePage(hub, sink, connection, cacheControl, waitMs, page, 1, event.id, 'ok');
 }
 
+/** Sends a 200 with `page` (`count` events, the last `lastEventId`) and counts it as `outcome`. */
 function writePage(
   hub: Hub,
   sink: ResponseSink,
@@ -211,7 +214,14 @@ function writePage(
   cacheControl: string,
   waitMs: number,
   page: Page,
+  count: number,
+  lastEventId: string | undefined,
+  outcome: 'ok' | 'timeout',
 ): void {
+  hub.count('replayed', count);
+  hub.countPoll(outcome);
+  connection.delivered = count;
+  connection.lastEventId = lastEventId;
   hub.countWritten(page.bytes);
   sink.writeHead(200, pollHeaders(JSON_TYPE, page.etag, cacheControl, page.retry, connection.id, waitMs));
   sink.end(page.json);
